@@ -36,6 +36,7 @@ func (p Perms) None() bool { return !p.Read && !p.Write && !p.Exec }
 type Mapping struct {
 	Start, End uint64 // [Start, End)
 	Perms      Perms
+	Kind       Kind   // Classify's verdict; next to Perms so a Mapping is 64 bytes, not 72
 	Offset     uint64 // offset into the backing file, in bytes
 	Major      uint32 // device major number
 	Minor      uint32 // device minor number
@@ -44,7 +45,6 @@ type Mapping struct {
 	// a pseudo-name such as "[heap]" or "[anon:name]", or "" for an
 	// anonymous mapping. A newline in a file name appears as "\012".
 	Path string
-	Kind Kind
 }
 
 // Size returns the length of the mapping in bytes.
@@ -84,7 +84,10 @@ func (m Mapping) same(o Mapping) bool {
 		m.Inode == o.Inode && m.Path == o.Path
 }
 
-const deletedSuffix = " (deleted)"
+const (
+	deletedSuffix  = " (deleted)"
+	sharedAnonName = "/dev/zero" + deletedSuffix
+)
 
 // Kind classifies a mapping by what it holds. The UI colours rows by Kind.
 type Kind uint8
@@ -139,40 +142,56 @@ func Kinds() []Kind {
 }
 
 // Classify returns the Kind of a mapping from its permissions and name.
-func Classify(m Mapping) Kind {
-	p := m.Path
+func Classify(m Mapping) Kind { return classify(m.Path, m.Perms, m.Inode) }
+
+func classify(p string, perms Perms, inode uint64) Kind {
+	if p == "" { // most lines of a big process: decide without the name tests
+		switch {
+		case perms.None():
+			return KindGuard
+		case perms.Exec:
+			return KindCode
+		case perms.Shared:
+			return KindAnonShared
+		}
+		return KindAnonPrivate
+	}
 	switch {
-	case m.Perms.None():
+	case perms.None():
 		return KindGuard
 	case p == "[heap]":
 		return KindHeap
 	case p == "[stack]" || strings.HasPrefix(p, "[stack:"):
 		return KindStack
+	case perms.Shared && (p == sharedAnonName || strings.HasPrefix(p, "[anon_shmem:")):
+		// MAP_SHARED|MAP_ANONYMOUS memory is shmem that the kernel names
+		// after an unlinked /dev/zero, or [anon_shmem:NAME] once named.
+		return KindAnonShared
 	case strings.HasPrefix(p, "/dev/shm/") || strings.HasPrefix(p, "/SYSV") ||
-		strings.HasPrefix(p, "/memfd:") || strings.HasPrefix(p, "[anon_shmem:"):
+		strings.HasPrefix(p, "/memfd:"):
 		return KindShm
 	case strings.HasPrefix(p, "[anon:"):
-		if m.Perms.Shared {
+		if perms.Shared {
 			return KindAnonShared
 		}
 		return KindAnonPrivate
 	case strings.HasPrefix(p, "["):
 		return KindSpecial
-	case m.Deleted():
+	case strings.HasSuffix(p, deletedSuffix):
 		return KindDeleted
-	case p == "" || m.Inode == 0 && !strings.HasPrefix(p, "/"):
-		if m.Perms.Exec {
+	case inode == 0 && !strings.HasPrefix(p, "/"): // a name that is not a path and no inode
+		if perms.Exec {
 			return KindCode
 		}
-		if m.Perms.Shared {
+		if perms.Shared {
 			return KindAnonShared
 		}
 		return KindAnonPrivate
-	case m.Perms.Shared:
+	case perms.Shared:
 		return KindFileShared
-	case m.Perms.Exec:
+	case perms.Exec:
 		return KindCode
-	case m.Perms.Write:
+	case perms.Write:
 		return KindData
 	default:
 		return KindRodata

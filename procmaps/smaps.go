@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -131,6 +132,9 @@ func scanSmaps(r *bufio.Reader, want func(Mapping) bool, yield func(*Smaps) bool
 			}
 			line = full
 		}
+		if err != nil && err != io.EOF {
+			return err
+		}
 		if len(line) == 0 && err != nil {
 			break
 		}
@@ -140,8 +144,8 @@ func scanSmaps(r *bufio.Reader, want func(Mapping) bool, yield func(*Smaps) bool
 				cur.addField(key, value)
 			}
 		} else if len(line) > 0 {
-			m, perr := parser.parseLine(line)
-			if perr != nil {
+			var m Mapping
+			if _, perr := parser.parseLine(line, &m); perr != nil {
 				return perr
 			}
 			if !flush() {

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"mapscope/ui"
+)
+
+const usage = `mapscope — a live microscope for a Linux process's address space
+
+Usage:
+  mapscope [flags]                 lab mode: watch a fresh ` + "`sleep infinity`" + ` subject
+  mapscope [flags] -- CMD ARGS...  lab mode on a command of your choice
+  mapscope [flags] -p PID          watch a running process (also: mapscope PID)
+  mapscope [flags] --self          watch mapscope itself
+  mapscope maps PID [--json]       print the mapping table (or JSON) and exit
+
+When standard output is not a terminal, mapscope prints the table and exits.
+
+Flags:
+  -p PID             the process to watch
+  --self             watch mapscope's own process
+  --interval DUR     refresh period (default 500ms; e.g. 250ms, 2s)
+  --highlight DUR    how long changes glow and removed rows linger (default 3s)
+  --theme NAME       auto, dark, light or projector (high contrast, 7:1)
+  --json             with maps or a non-terminal stdout: print JSON
+  --version          print the version
+  -h, --help         this help
+
+Environment: NO_COLOR=1 turns colours off.
+Exit status: 0 normal, 1 runtime failure, 2 bad usage or unreadable process.
+`
+
+var errHelp = errors.New("help requested")
+
+// config is what the command line asked for.
+type config struct {
+	pid       int
+	self      bool
+	maps      bool
+	json      bool
+	version   bool
+	interval  time.Duration
+	highlight time.Duration
+	theme     string
+	command   []string // lab mode: the subject's command, empty for sleep infinity
+}
+
+func (c config) lab() bool { return c.pid == 0 && !c.self }
+
+func (c config) mode() ui.Mode {
+	switch {
+	case c.self:
+		return ui.ModeSelf
+	case c.lab():
+		return ui.ModeLab
+	}
+	return ui.ModeAttached
+}
+
+// parseArgs reads the command line. Flags may come before or after the PID;
+// everything after "--" is the lab subject's command.
+func parseArgs(args []string) (config, error) {
+	cfg := config{interval: 500 * time.Millisecond, highlight: 3 * time.Second, theme: "auto"}
+	for i, a := range args {
+		if a == "--" {
+			cfg.command = append([]string{}, args[i+1:]...)
+			args = args[:i]
+			if len(cfg.command) == 0 {
+				return cfg, errors.New("nothing after --: give the command to run, e.g. mapscope -- python3")
+			}
+			break
+		}
+	}
+	if len(args) > 0 && args[0] == "maps" {
+		cfg.maps = true
+		args = args[1:]
+	}
+
+	fs := flag.NewFlagSet("mapscope", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&cfg.pid, "p", 0, "")
+	fs.BoolVar(&cfg.self, "self", false, "")
+	fs.BoolVar(&cfg.json, "json", false, "")
+	fs.BoolVar(&cfg.version, "version", false, "")
+	fs.DurationVar(&cfg.interval, "interval", cfg.interval, "")
+	fs.DurationVar(&cfg.highlight, "highlight", cfg.highlight, "")
+	fs.StringVar(&cfg.theme, "theme", cfg.theme, "")
+
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return cfg, errHelp
+			}
+			return cfg, fmt.Errorf("%v; see mapscope --help", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	if cfg.version {
+		return cfg, nil
+	}
+	if len(positional) > 1 {
+		return cfg, fmt.Errorf("unexpected argument %q; see mapscope --help", positional[1])
+	}
+	if len(positional) == 1 {
+		pid, err := strconv.Atoi(positional[0])
+		if err != nil || pid <= 0 {
+			return cfg, fmt.Errorf("%q is not a process ID (a positive number); see mapscope --help", positional[0])
+		}
+		if cfg.pid != 0 && cfg.pid != pid {
+			return cfg, fmt.Errorf("two PIDs given (%d and %d); watch one at a time", cfg.pid, pid)
+		}
+		cfg.pid = pid
+	}
+	switch {
+	case cfg.pid < 0:
+		return cfg, fmt.Errorf("-p %d is not a process ID (a positive number)", cfg.pid)
+	case cfg.maps && cfg.pid == 0 && !cfg.self:
+		return cfg, errors.New("maps needs a PID: mapscope maps PID [--json]")
+	case cfg.self && cfg.pid != 0:
+		return cfg, errors.New("--self and a PID exclude each other: choose one")
+	case len(cfg.command) > 0 && (cfg.pid != 0 || cfg.self):
+		return cfg, errors.New("a command after -- starts a new subject; it cannot be combined with a PID or --self")
+	case cfg.interval < 10*time.Millisecond:
+		return cfg, fmt.Errorf("--interval %v is too short: use 10ms or more", cfg.interval)
+	case cfg.highlight < 0:
+		return cfg, fmt.Errorf("--highlight %v is negative: use 0 to turn highlighting off", cfg.highlight)
+	}
+	switch cfg.theme {
+	case "auto", "dark", "light", "projector":
+	default:
+		return cfg, fmt.Errorf("unknown theme %q: use auto, dark, light or projector", cfg.theme)
+	}
+	return cfg, nil
+}

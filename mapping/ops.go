@@ -1,0 +1,222 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// request is one system call to make in a target, with its buffers.
+type request struct {
+	name string // the operation, for messages
+	nr   int
+	args [6]uint64
+	bufs []buffer
+}
+
+// buffer is data (a NUL-terminated path) that must be in the target's memory;
+// its address becomes argument arg.
+type buffer struct {
+	arg  int
+	data []byte
+}
+
+// runner makes system calls and memory accesses in one process: a Tracee
+// (remote, through ptrace) or Self (directly).
+type runner interface {
+	Pid() int
+	// run makes the call and returns the raw result (-errno on failure);
+	// done reports that the call reached the kernel and returned. A non-nil
+	// error means the call could not be made or finished badly.
+	run(req request) (raw uint64, done bool, err error)
+	// checkAccess refuses a memory access the runner must not make.
+	checkAccess(addr uint64, n int, write bool) error
+}
+
+// ops implements the operations of Target once, for both runners.
+type ops struct{ r runner }
+
+// call makes req and records it in c.
+func (o ops) call(c Call, req request) (Call, error) {
+	c.Pid = o.r.Pid()
+	if req.nr < 0 {
+		return c, fmt.Errorf("%s: not available on this architecture", c.Name)
+	}
+	start := time.Now()
+	raw, done, err := o.r.run(req)
+	c.Took = time.Since(start)
+	if done {
+		c.setResult(raw)
+	}
+	return c, err
+}
+
+func cstr(s string) []byte { return append([]byte(s), 0) }
+
+// sarg passes a signed int argument (-1, AT_FDCWD) in a register.
+func sarg(v int) uint64 { return uint64(int64(v)) }
+
+// negErrno is the raw result of a call failing with e.
+func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
+
+// Mmap maps memory: mmap(addr, length, prot, flags, fd, offset). The Call's
+// Addr is the new mapping's address.
+func (o ops) Mmap(addr, length uint64, prot, flags, fd int, offset int64) (Call, error) {
+	c := Call{Name: "mmap", pointer: true, Text: fmt.Sprintf("mmap(%s, %d, %s, %s, %d, %d)",
+		cAddr(addr), length, ProtString(prot), MapFlagsString(flags), fd, offset)}
+	return o.call(c, request{name: c.Name, nr: sysno.mmap,
+		args: [6]uint64{addr, length, uint64(prot), uint64(flags), sarg(fd), uint64(offset)}})
+}
+
+// Munmap unmaps [addr, addr+length).
+func (o ops) Munmap(addr, length uint64) (Call, error) {
+	c := Call{Name: "munmap", Text: fmt.Sprintf("munmap(%s, %d)", cAddr(addr), length)}
+	return o.call(c, request{name: c.Name, nr: sysno.munmap, args: [6]uint64{addr, length}})
+}
+
+// Mprotect changes the protection of [addr, addr+length).
+func (o ops) Mprotect(addr, length uint64, prot int) (Call, error) {
+	c := Call{Name: "mprotect", Text: fmt.Sprintf("mprotect(%s, %d, %s)", cAddr(addr), length, ProtString(prot))}
+	return o.call(c, request{name: c.Name, nr: sysno.mprotect, args: [6]uint64{addr, length, uint64(prot)}})
+}
+
+// Msync flushes [addr, addr+length) of a shared file mapping (MS_SYNC,
+// MS_ASYNC, MS_INVALIDATE).
+func (o ops) Msync(addr, length uint64, flags int) (Call, error) {
+	c := Call{Name: "msync", Text: fmt.Sprintf("msync(%s, %d, %s)", cAddr(addr), length, MsyncFlagsString(flags))}
+	return o.call(c, request{name: c.Name, nr: sysno.msync, args: [6]uint64{addr, length, uint64(flags)}})
+}
+
+// Madvise gives advice about [addr, addr+length) (MADV_DONTNEED, …).
+func (o ops) Madvise(addr, length uint64, advice int) (Call, error) {
+	c := Call{Name: "madvise", Text: fmt.Sprintf("madvise(%s, %d, %s)", cAddr(addr), length, AdviceString(advice))}
+	return o.call(c, request{name: c.Name, nr: sysno.madvise, args: [6]uint64{addr, length, uint64(advice)}})
+}
+
+// Openat opens path relative to dirfd (unix.AT_FDCWD for the working
+// directory of the process). The mode appears in the C text only with
+// O_CREAT or O_TMPFILE, as C code passes it.
+func (o ops) Openat(dirfd int, path string, flags int, mode uint32) (Call, error) {
+	c := Call{Name: "openat", Text: "openat(" + dirfdString(dirfd) + ", " + openArgs(path, flags, mode) + ")"}
+	return o.openat(c, dirfd, path, flags, mode)
+}
+
+// Open opens path as glibc's open does: openat(AT_FDCWD, path, flags, mode).
+func (o ops) Open(path string, flags int, mode uint32) (Call, error) {
+	c := Call{Name: "open", Text: "open(" + openArgs(path, flags, mode) + ")"}
+	return o.openat(c, unix.AT_FDCWD, path, flags, mode)
+}
+
+func openArgs(path string, flags int, mode uint32) string {
+	s := cString(path) + ", " + OpenFlagsString(flags)
+	if flags&unix.O_CREAT != 0 || flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		s += ", " + modeString(mode)
+	}
+	return s
+}
+
+func (o ops) openat(c Call, dirfd int, path string, flags int, mode uint32) (Call, error) {
+	return o.call(c, request{name: c.Name, nr: sysno.openat,
+		args: [6]uint64{sarg(dirfd), 0, uint64(flags), uint64(mode)},
+		bufs: []buffer{{arg: 1, data: cstr(path)}}})
+}
+
+// shmDir is where glibc keeps POSIX shared memory objects.
+const shmDir = "/dev/shm"
+
+// shmPath checks a POSIX shm name the way glibc does (one leading '/', no
+// other) and returns its path in /dev/shm.
+func shmPath(name string) (string, error) {
+	if !strings.HasPrefix(name, "/") || strings.Contains(name[1:], "/") || len(name) < 2 {
+		return "", fmt.Errorf("shm name %q: it must be one '/' followed by a name without '/' (EINVAL)", name)
+	}
+	return shmDir + name, nil
+}
+
+// ShmOpen opens a POSIX shared memory object exactly as glibc's shm_open
+// does (engine.md fact 10): openat(AT_FDCWD, "/dev/shm" + name,
+// oflag | O_NOFOLLOW | O_CLOEXEC, mode). A bad name fails like glibc, with
+// EINVAL, without reaching the process.
+func (o ops) ShmOpen(name string, oflag int, mode uint32) (Call, error) {
+	c := Call{Name: "shm_open", Text: fmt.Sprintf("shm_open(%s, %s, %s)", cString(name), shmFlagsString(oflag), modeString(mode))}
+	path, err := shmPath(name)
+	if err != nil {
+		c.Pid = o.r.Pid()
+		c.setResult(negErrno(unix.EINVAL))
+		return c, nil
+	}
+	return o.openat(c, unix.AT_FDCWD, path, oflag|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
+}
+
+// Ftruncate sets the size of the file open as fd.
+func (o ops) Ftruncate(fd int, length int64) (Call, error) {
+	c := Call{Name: "ftruncate", Text: fmt.Sprintf("ftruncate(%d, %d)", fd, length)}
+	return o.call(c, request{name: c.Name, nr: sysno.ftruncate, args: [6]uint64{sarg(fd), uint64(length)}})
+}
+
+// CloseFD closes file descriptor fd: close(fd) in C. (Close, without a
+// descriptor, releases the Target itself.)
+func (o ops) CloseFD(fd int) (Call, error) {
+	c := Call{Name: "close", Text: fmt.Sprintf("close(%d)", fd)}
+	return o.call(c, request{name: c.Name, nr: sysno.close, args: [6]uint64{sarg(fd)}})
+}
+
+// Unlink removes a name from the filesystem, as glibc's unlink does (on
+// arm64, which has no unlink call, with unlinkat(AT_FDCWD, path, 0)).
+func (o ops) Unlink(path string) (Call, error) {
+	c := Call{Name: "unlink", Text: "unlink(" + cString(path) + ")"}
+	return o.unlink(c, path)
+}
+
+func (o ops) unlink(c Call, path string) (Call, error) {
+	req := request{name: c.Name, nr: sysno.unlink, bufs: []buffer{{arg: 0, data: cstr(path)}}}
+	if sysno.unlink < 0 {
+		req = request{name: c.Name, nr: sysno.unlinkat, args: [6]uint64{sarg(unix.AT_FDCWD)},
+			bufs: []buffer{{arg: 1, data: cstr(path)}}}
+	}
+	return o.call(c, req)
+}
+
+// ShmUnlink removes a POSIX shared memory object's name as glibc's
+// shm_unlink does: unlink("/dev/shm" + name). Mappings of it stay, shown in
+// the maps as "/dev/shm/NAME (deleted)".
+func (o ops) ShmUnlink(name string) (Call, error) {
+	c := Call{Name: "shm_unlink", Text: "shm_unlink(" + cString(name) + ")"}
+	path, err := shmPath(name)
+	if err != nil {
+		c.Pid = o.r.Pid()
+		c.setResult(negErrno(unix.EINVAL))
+		return c, nil
+	}
+	return o.unlink(c, path)
+}
+
+// Getpid asks the process for its PID: getpid().
+func (o ops) Getpid() (Call, error) {
+	c := Call{Name: "getpid", Text: "getpid()"}
+	return o.call(c, request{name: c.Name, nr: sysno.getpid})
+}
+
+// ReadMemory reads n bytes at addr as the process itself would: an address
+// the process could not read gives a *Fault (SIGSEGV with SEGV_MAPERR or
+// SEGV_ACCERR), with the bytes read before it. Reading an untouched
+// anonymous page makes it present (engine.md fact 21), as it would for the
+// process.
+func (o ops) ReadMemory(addr uint64, n int) ([]byte, error) {
+	if err := o.r.checkAccess(addr, n, false); err != nil {
+		return nil, err
+	}
+	return readMemory(o.r.Pid(), addr, n)
+}
+
+// WriteMemory writes data at addr as the process itself would: where the
+// process could not store, it fails with the *Fault the process would have
+// got, having written (like memcpy) the bytes before that address.
+func (o ops) WriteMemory(addr uint64, data []byte) (int, error) {
+	if err := o.r.checkAccess(addr, len(data), true); err != nil {
+		return 0, err
+	}
+	return writeMemory(o.r.Pid(), addr, data)
+}

@@ -1,0 +1,167 @@
+package procmaps
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"unicode/utf8"
+)
+
+// Report is the stable JSON shape of `mapscope maps PID --json`: the
+// process identity, its totals and every mapping. Addresses and offsets are
+// "0x…" strings because JSON numbers lose precision above 2^53; sizes are
+// numbers of bytes. Fields are only ever added, never renamed or removed.
+type Report struct {
+	PID      int             `json:"pid"`
+	PPID     int             `json:"ppid"`
+	Comm     string          `json:"comm"`
+	Cmdline  []string        `json:"cmdline"`
+	Exe      string          `json:"exe,omitempty"`
+	State    string          `json:"state"`
+	UID      uint64          `json:"uid"`
+	Totals   ReportTotals    `json:"totals"`
+	Mappings []ReportMapping `json:"mappings"`
+}
+
+// ReportTotals are the process-wide figures of a Report, in bytes.
+type ReportTotals struct {
+	Mappings     int    `json:"mappings"`
+	VirtualSize  uint64 `json:"virtual_size"`
+	Rss          uint64 `json:"rss"`
+	Pss          uint64 `json:"pss"`
+	SharedClean  uint64 `json:"shared_clean"`
+	SharedDirty  uint64 `json:"shared_dirty"`
+	PrivateClean uint64 `json:"private_clean"`
+	PrivateDirty uint64 `json:"private_dirty"`
+	Anonymous    uint64 `json:"anonymous"`
+	Swap         uint64 `json:"swap"`
+	SwapPss      uint64 `json:"swap_pss"`
+}
+
+// ReportMapping is one mapping of a Report.
+type ReportMapping struct {
+	Start  string `json:"start"`
+	End    string `json:"end"`
+	Size   uint64 `json:"size"`
+	Perms  string `json:"perms"`
+	Offset string `json:"offset"`
+	Dev    string `json:"dev"`
+	Inode  uint64 `json:"inode"`
+	// Path is the name exactly as the kernel wrote it. JSON strings are
+	// UTF-8, so when the name has other bytes PathBase64 holds them all.
+	Path       string `json:"path"`
+	PathBase64 string `json:"path_base64,omitempty"`
+	Kind       string `json:"kind"`
+	// Smaps holds the size fields of smaps in bytes, keyed as the kernel
+	// names them ("Rss", "Private_Dirty", …), when they were read.
+	Smaps   map[string]uint64 `json:"smaps,omitempty"`
+	VmFlags []string          `json:"vm_flags,omitempty"`
+}
+
+// NewReport builds a Report. smaps may be nil; when given, its entries are
+// matched to mappings by start address.
+func NewReport(id Identity, totals Totals, snap *Snapshot, smaps []*Smaps) Report {
+	r := Report{
+		PID: id.PID, PPID: id.PPID, Comm: id.Comm, Cmdline: id.Cmdline, Exe: id.Exe,
+		State: id.State, UID: id.UID,
+		Totals: ReportTotals{
+			Mappings: len(snap.Mappings), VirtualSize: snap.VirtualSize(),
+			Rss: totals.Rss, Pss: totals.Pss,
+			SharedClean: totals.SharedClean, SharedDirty: totals.SharedDirty,
+			PrivateClean: totals.PrivateClean, PrivateDirty: totals.PrivateDirty,
+			Anonymous: totals.Anonymous, Swap: totals.Swap, SwapPss: totals.SwapPss,
+		},
+		Mappings: make([]ReportMapping, 0, len(snap.Mappings)),
+	}
+	if r.Cmdline == nil {
+		r.Cmdline = []string{}
+	}
+	byStart := make(map[uint64]*Smaps, len(smaps))
+	for _, s := range smaps {
+		byStart[s.Mapping.Start] = s
+	}
+	for _, m := range snap.Mappings {
+		rm := ReportMapping{
+			Start: hex(m.Start), End: hex(m.End), Size: m.Size(), Perms: m.Perms.String(),
+			Offset: hex(m.Offset), Dev: m.Dev(), Inode: m.Inode, Path: m.Path, Kind: m.Kind.String(),
+		}
+		if !utf8.ValidString(m.Path) {
+			rm.PathBase64 = base64.StdEncoding.EncodeToString([]byte(m.Path))
+		}
+		if s := byStart[m.Start]; s != nil {
+			rm.Smaps = make(map[string]uint64)
+			for _, f := range s.Fields {
+				if f.IsSize {
+					rm.Smaps[f.Key] = f.Bytes
+				}
+			}
+			for _, fl := range s.VmFlags {
+				rm.VmFlags = append(rm.VmFlags, fl.Code)
+			}
+		}
+		r.Mappings = append(r.Mappings, rm)
+	}
+	return r
+}
+
+func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
+
+// WriteTable prints a Report as a pmap-like table, one mapping a line, with
+// the smaps figures when they were read, and a totals line.
+func WriteTable(w io.Writer, r Report) error {
+	fmt.Fprintf(w, "%d:   %s\n", r.PID, commandOf(r))
+	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "START\tEND\tSIZE\tPERM\tOFFSET\tDEV\tINODE\tRSS\tPSS\tDIRTY\tSWAP\t KIND\t PATH\t")
+	for _, m := range r.Mappings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t %s\t %s\t\n",
+			m.Start[2:], m.End[2:], FormatSize(m.Size), m.Perms, m.Offset[2:], m.Dev, m.Inode,
+			smapsSize(m, "Rss"), smapsSize(m, "Pss"), dirty(m), smapsSize(m, "Swap"), m.Kind, m.Path)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	t := r.Totals
+	_, err := fmt.Fprintf(w, "total: %d mappings, %s virtual, %s resident (Pss %s), %s swapped\n",
+		t.Mappings, FormatSize(t.VirtualSize), FormatSize(t.Rss), FormatSize(t.Pss), FormatSize(t.Swap))
+	return err
+}
+
+func commandOf(r Report) string {
+	return Identity{Comm: r.Comm, Cmdline: r.Cmdline}.Command()
+}
+
+func smapsSize(m ReportMapping, key string) string {
+	if m.Smaps == nil {
+		return "-"
+	}
+	return FormatSize(m.Smaps[key])
+}
+
+func dirty(m ReportMapping) string {
+	if m.Smaps == nil {
+		return "-"
+	}
+	return FormatSize(m.Smaps["Shared_Dirty"] + m.Smaps["Private_Dirty"])
+}
+
+// FormatSize writes a byte count in binary units the way people read them:
+// "0", "4K", "132K", "1.5M", "2G". Values under 10 units keep one decimal
+// unless it is zero.
+func FormatSize(n uint64) string {
+	const units = "KMGTPE"
+	if n < 1024 {
+		return strconv.FormatUint(n, 10)
+	}
+	v := float64(n)
+	i := -1
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if v < 9.95 && v != float64(int(v)) {
+		return strconv.FormatFloat(v, 'f', 1, 64) + string(units[i])
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64) + string(units[i])
+}

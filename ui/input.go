@@ -1,0 +1,218 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// onKey handles a key press: the filter input first when it has the
+// keyboard, then the help screen, then the table and the view.
+func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	m.status, m.statusBad = "", false
+	if m.editing {
+		return m.onFilterKey(msg)
+	}
+	k := m.keys
+	before, _, _ := m.table.selected()
+	var cmd tea.Cmd
+	action := "nothing"
+	page := max(1, m.table.visible()-1)
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.quitting = true
+		m.echo = echo(msg, "quit")
+		return m, tea.Quit
+	case m.showHelp:
+		action = m.helpKey(msg)
+	case key.Matches(msg, k.Help):
+		m.showHelp, m.helpTop, action = true, 0, "help"
+	case key.Matches(msg, k.Up):
+		m.table.moveBy(-1)
+		action = "up"
+	case key.Matches(msg, k.Down):
+		m.table.moveBy(1)
+		action = "down"
+	case key.Matches(msg, k.PageUp):
+		m.table.moveBy(-page)
+		action = "page up"
+	case key.Matches(msg, k.PageDown):
+		m.table.moveBy(page)
+		action = "page down"
+	case key.Matches(msg, k.Home):
+		m.table.moveTo(0)
+		action = "first mapping"
+	case key.Matches(msg, k.End):
+		m.table.moveTo(len(m.table.rows.refs) - 1)
+		action = "last mapping"
+	case key.Matches(msg, k.Detail):
+		m.detail.shown = !m.detail.shown
+		m.detail.scroll = 0
+		m.resize()
+		cmd = m.requestSmaps()
+		action = "detail off"
+		if m.detail.shown {
+			action = "detail on"
+		}
+	case key.Matches(msg, k.DetailUp):
+		_, h := m.detail.inner()
+		m.detail.scrollBy(-max(1, h/2))
+		action = "scroll detail up"
+	case key.Matches(msg, k.DetailDown):
+		_, h := m.detail.inner()
+		m.detail.scrollBy(max(1, h/2))
+		action = "scroll detail down"
+	case key.Matches(msg, k.Filter):
+		m.editing = true
+		m.input.SetValue(strings.Join(m.filter.terms, " "))
+		m.input.CursorEnd()
+		cmd = m.input.Focus()
+		action = "filter"
+	case key.Matches(msg, k.Back):
+		switch {
+		case m.filter.active():
+			m.input.SetValue("")
+			m.setFilter("")
+			action = "clear filter"
+		case m.detail.shown:
+			m.detail.shown = false
+			m.resize()
+			action = "detail off"
+		}
+	case key.Matches(msg, k.Pause):
+		m, cmd = m.togglePause()
+		action = "resume"
+		if m.paused {
+			action = "pause"
+		}
+	default:
+		if b, ok := k.disabledAction(msg.String()); ok {
+			m.status = actionName(b) + " needs the remote-syscall engine: this build only views"
+			action = actionName(b) + " (off)"
+		}
+	}
+	m.echo = echo(msg, action)
+	return m, tea.Batch(cmd, m.selectionMoved(before))
+}
+
+// onFilterKey handles keys while the filter input has the keyboard: the
+// filter applies as it is typed; enter keeps it, esc clears it. Of the
+// other bindings only those that type no text (ctrl+c, the arrows) work:
+// "q" and "j" are letters of the filter.
+func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	before, _, _ := m.table.selected()
+	var cmd tea.Cmd
+	k, typed := m.keys, msg.Text != ""
+	switch {
+	case !typed && key.Matches(msg, k.Quit):
+		m.quitting = true
+		m.echo = echo(msg, "quit")
+		return m, tea.Quit
+	case key.Matches(msg, k.FilterClear):
+		m.editing = false
+		m.input.Blur()
+		m.input.SetValue("")
+		m.setFilter("")
+		m.echo = echo(msg, "clear filter")
+	case key.Matches(msg, k.FilterKeep):
+		m.editing = false
+		m.input.Blur()
+		m.echo = echo(msg, "keep filter")
+	case !typed && key.Matches(msg, k.Up):
+		m.table.moveBy(-1)
+	case !typed && key.Matches(msg, k.Down):
+		m.table.moveBy(1)
+	default:
+		m.input, cmd = m.input.Update(msg)
+		m.setFilter(m.input.Value())
+		m.echo = "filter: " + printable(m.input.Value())
+	}
+	return m, tea.Batch(cmd, m.selectionMoved(before))
+}
+
+// helpKey handles a key while the help screen is open.
+func (m *Model) helpKey(msg tea.KeyPressMsg) string {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Help, k.Back):
+		m.showHelp = false
+		return "close help"
+	case key.Matches(msg, k.Up):
+		m.scrollHelp(-1)
+	case key.Matches(msg, k.Down):
+		m.scrollHelp(1)
+	case key.Matches(msg, k.PageUp):
+		m.scrollHelp(-10)
+	case key.Matches(msg, k.PageDown):
+		m.scrollHelp(10)
+	case key.Matches(msg, k.Home):
+		m.helpTop = 0
+	case key.Matches(msg, k.End):
+		m.scrollHelp(1 << 20)
+	default:
+		return "nothing (help is open: ? or esc closes it)"
+	}
+	return "scroll help"
+}
+
+// onClick selects the table row under a left click.
+func (m Model) onClick(ms tea.Mouse) (Model, tea.Cmd) {
+	if ms.Button != tea.MouseLeft || m.showHelp {
+		return m, nil
+	}
+	s := layout(m.width, m.height, m.detail.shown)
+	if !s.table.contains(ms.X, ms.Y) {
+		return m, nil
+	}
+	i, ok := m.table.rowAt(ms.Y - s.table.y)
+	if !ok {
+		return m, nil
+	}
+	before, _, _ := m.table.selected()
+	m.table.moveTo(i)
+	m.echo = "click → select row"
+	return m, m.selectionMoved(before)
+}
+
+// onWheel scrolls whatever is under the pointer.
+func (m Model) onWheel(ms tea.Mouse) (Model, tea.Cmd) {
+	const step = 3
+	d := 0
+	switch ms.Button {
+	case tea.MouseWheelUp:
+		d = -step
+	case tea.MouseWheelDown:
+		d = step
+	}
+	s := layout(m.width, m.height, m.detail.shown)
+	switch {
+	case d == 0:
+		return m, nil
+	case m.showHelp:
+		m.scrollHelp(d)
+	case s.detail.contains(ms.X, ms.Y):
+		m.detail.scrollBy(d)
+	default:
+		before, _, _ := m.table.selected()
+		m.table.scrollBy(d)
+		return m, m.selectionMoved(before)
+	}
+	return m, nil
+}
+
+// echo formats the keystroke echo: the key and what it did.
+func echo(msg tea.KeyPressMsg, action string) string {
+	name := msg.String()
+	switch name {
+	case "up":
+		name = "↑"
+	case "down":
+		name = "↓"
+	case "pgup":
+		name = "PgUp"
+	case "pgdown":
+		name = "PgDn"
+	}
+	return printable(name) + " → " + action
+}

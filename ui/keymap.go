@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap holds every key binding of the viewer. It is the one place the
+// keys are defined: the handlers, the help screen, the short help line and
+// the README's key table are all generated from it.
+type KeyMap struct {
+	// Moving around the table.
+	Up, Down, PageUp, PageDown, Home, End key.Binding
+
+	// The view.
+	Detail, DetailUp, DetailDown key.Binding
+	Back, Pause, Help, Quit      key.Binding
+
+	// The filter: "/" opens it; while it is typed, enter keeps it and
+	// esc clears it.
+	Filter, FilterKeep, FilterClear key.Binding
+
+	// Actions on the watched process (product description §3). They are
+	// disabled until the remote-syscall engine exists; a disabled binding
+	// is left out of help, and pressing it explains why nothing happens.
+	Mmap, Munmap, Mprotect, Msync, Madvise key.Binding
+	Write, Read, Fork, NewSubject          key.Binding
+	Open, Ftruncate, Close, Unlink, Kill   key.Binding
+	Console, NextProcess, PrevProcess      key.Binding
+	Split, Lessons                         key.Binding
+}
+
+// KeyGroup is a named group of bindings, in the order help shows them.
+type KeyGroup struct {
+	Name     string
+	Bindings []key.Binding
+}
+
+// DefaultKeyMap returns the standard bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	off := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc), key.WithDisabled())
+	}
+	return KeyMap{
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:     b("g/home", "first mapping", "g", "home"),
+		End:      b("G/end", "last mapping", "G", "end"),
+
+		Detail:     b("enter", "detail", "enter"),
+		DetailUp:   b("ctrl+u", "scroll detail up", "ctrl+u", "shift+up"),
+		DetailDown: b("ctrl+d", "scroll detail down", "ctrl+d", "shift+down"),
+		Back:       b("esc", "back", "esc"),
+		Pause:      b("space", "pause", "space"),
+		Help:       b("?", "help", "?"),
+		Quit:       b("q", "quit", "q", "ctrl+c"),
+
+		Filter:      b("/", "filter", "/"),
+		FilterKeep:  b("enter", "keep filter", "enter"),
+		FilterClear: b("esc", "clear filter", "esc"),
+
+		Mmap:        off("m", "mmap…", "m"),
+		Munmap:      off("u", "munmap…", "u"),
+		Mprotect:    off("p", "mprotect…", "p"),
+		Msync:       off("s", "msync…", "s"),
+		Madvise:     off("a", "madvise…", "a"),
+		Write:       off("w", "write…", "w"),
+		Read:        off("r", "read", "r"),
+		Fork:        off("f", "fork", "f"),
+		NewSubject:  off("n", "new subject", "n"),
+		Open:        off("o", "open / shm_open…", "o"),
+		Ftruncate:   off("t", "ftruncate…", "t"),
+		Close:       off("c", "close…", "c"),
+		Unlink:      off("x", "unlink…", "x"),
+		Kill:        off("K", "kill process", "K"),
+		Console:     off(":", "C console", ":"),
+		NextProcess: off("tab", "next process", "tab"),
+		PrevProcess: off("shift+tab", "previous process", "shift+tab"),
+		Split:       off("v", "split view", "v"),
+		Lessons:     off("L", "lessons", "L"),
+	}
+}
+
+// Groups returns every binding, grouped and ordered for the help screen and
+// the README's key table. Disabled bindings are included; callers that
+// show only what works check Enabled.
+func (k KeyMap) Groups() []KeyGroup {
+	return []KeyGroup{
+		{Name: "Move", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}},
+		{Name: "View", Bindings: []key.Binding{k.Detail, k.DetailUp, k.DetailDown, k.Back, k.Pause, k.Help, k.Quit}},
+		{Name: "Filter", Bindings: []key.Binding{k.Filter, k.FilterKeep, k.FilterClear}},
+		{Name: "Memory", Bindings: []key.Binding{k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read}},
+		{Name: "Processes and files", Bindings: []key.Binding{
+			k.Fork, k.NewSubject, k.Kill, k.NextProcess, k.PrevProcess, k.Split,
+			k.Open, k.Ftruncate, k.Close, k.Unlink,
+		}},
+		{Name: "Teaching", Bindings: []key.Binding{k.Console, k.Lessons}},
+	}
+}
+
+// ShortHelp returns the bindings of the always-visible help line
+// (help.KeyMap).
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Down, k.Up, k.Detail, k.Filter, k.Pause, k.Help, k.Quit}
+}
+
+// FullHelp returns the bindings as columns, one per group (help.KeyMap;
+// help leaves the disabled ones out).
+func (k KeyMap) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for _, g := range k.Groups() {
+		cols = append(cols, g.Bindings)
+	}
+	return cols
+}
+
+// filterHelp is the short help while the filter is being typed.
+type filterHelp struct{ k KeyMap }
+
+func (f filterHelp) ShortHelp() []key.Binding { return []key.Binding{f.k.FilterKeep, f.k.FilterClear} }
+
+func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
+
+// actions returns the bindings that act on the process.
+func (k KeyMap) actions() []key.Binding {
+	return []key.Binding{
+		k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read,
+		k.Fork, k.NewSubject, k.Open, k.Ftruncate, k.Close, k.Unlink, k.Kill,
+		k.Console, k.NextProcess, k.PrevProcess, k.Split, k.Lessons,
+	}
+}
+
+// disabledAction returns the binding of a disabled action that keystroke
+// would trigger if it were enabled.
+func (k KeyMap) disabledAction(keystroke string) (key.Binding, bool) {
+	for _, b := range k.actions() {
+		if !b.Enabled() && slices.Contains(b.Keys(), keystroke) {
+			return b, true
+		}
+	}
+	return key.Binding{}, false
+}
+
+// actionName is a binding's description without the trailing "…" that
+// says a form will open.
+func actionName(b key.Binding) string {
+	return strings.TrimSuffix(b.Help().Desc, "…")
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+)
+
+// render draws the whole screen: exactly height lines, none wider than
+// width.
+func (m *Model) render() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	s := layout(m.width, m.height, m.detail.shown)
+	parts := make([]string, 0, 4)
+	if s.header.h > 0 {
+		parts = append(parts, m.headerView(s.header.w, s.header.h))
+	}
+	if s.body.h > 0 {
+		parts = append(parts, m.bodyView(s))
+	}
+	if s.status.h > 0 {
+		parts = append(parts, m.statusView(s.status.w))
+	}
+	if s.help.h > 0 {
+		parts = append(parts, m.bottomView(s.help.w, s.status.h == 0))
+	}
+	return strings.Join(parts, "\n")
+}
+
+// bodyView draws the table and the detail pane, or the help screen.
+func (m *Model) bodyView(s screen) string {
+	if m.showHelp {
+		return m.helpView(s.body.w, s.body.h)
+	}
+	now := m.clock
+	switch s.pane {
+	case paneRight:
+		left := strings.Split(m.table.View(&m.styles, &m.hl, now), "\n")
+		right := strings.Split(m.detail.View(&m.styles), "\n")
+		var b strings.Builder
+		for i := range s.body.h {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			if i < len(left) {
+				b.WriteString(left[i])
+			}
+			if i < len(right) {
+				b.WriteString(right[i])
+			}
+		}
+		return b.String()
+	case paneBelow:
+		return m.table.View(&m.styles, &m.hl, now) + "\n" + m.detail.View(&m.styles)
+	case paneOnly:
+		return m.detail.View(&m.styles)
+	}
+	return m.table.View(&m.styles, &m.hl, now)
+}
+
+// headerView draws the header: who, how, and whether live on the first
+// line; the totals and the filter on the second.
+func (m *Model) headerView(w, h int) string {
+	st := &m.styles
+	left := st.AppBadge.Render("mapscope") + " " + st.PID.Render("pid "+strconv.Itoa(m.opts.PID))
+	if m.haveIdent {
+		left += "  " + st.Command.Render(printable(m.ident.Command()))
+	}
+	mode := st.Mode
+	if m.opts.Mode == ModeReadOnly {
+		mode = st.ReadOnly
+	}
+	var state string
+	switch {
+	case m.exited:
+		state = st.Exited.Render("✖ " + printable(m.exitStatus))
+	case m.paused:
+		state = st.Paused.Render("‖ paused")
+	default:
+		state = st.Live.Render("● live · " + formatInterval(m.opts.Interval))
+	}
+	line := joinLR(left, mode.Render(m.opts.Mode.String())+"  "+state+" ", w)
+	if h < 2 {
+		return line
+	}
+	return line + "\n" + joinLR(" "+m.totalsView(), m.filterInfo()+" ", w)
+}
+
+// totalsView is the totals of the header's second line.
+func (m *Model) totalsView() string {
+	st := &m.styles
+	sep := st.TotalLabel.Render(" · ")
+	item := func(label, value string) string {
+		return st.TotalLabel.Render(label+" ") + st.TotalValue.Render(value)
+	}
+	if m.snap == nil {
+		return st.TotalLabel.Render("reading…")
+	}
+	size := func(v uint64) string {
+		if !m.haveTotals {
+			return "–"
+		}
+		return humanSize(v)
+	}
+	return st.TotalValue.Render(strconv.Itoa(len(m.snap.Mappings))) + st.TotalLabel.Render(" mappings") + sep +
+		item("virtual", humanSize(m.table.rows.virtual)) + sep +
+		item("RSS", size(m.totals.Rss)) + sep +
+		item("PSS", size(m.totals.Pss)) + sep +
+		item("swap", size(m.totals.Swap))
+}
+
+// filterInfo says what the filter keeps, or "" when there is none.
+func (m *Model) filterInfo() string {
+	if !m.filter.active() {
+		return ""
+	}
+	total := 0
+	if m.snap != nil {
+		total = len(m.snap.Mappings)
+	}
+	return m.styles.FilterInfo.Render("filter: " + printable(strings.Join(m.filter.terms, " ")) +
+		" (" + strconv.Itoa(m.table.rows.shown) + " of " + strconv.Itoa(total) + ")")
+}
+
+// statusView is the status line: a message (or the position) on the left,
+// the keystroke echo on the right. While the filter is being typed, it is
+// the filter input.
+func (m *Model) statusView(w int) string {
+	if m.editing {
+		return fitWidth(m.input.View(), w)
+	}
+	return joinLR(" "+m.message(), m.styles.Echo.Render(m.echo)+" ", w)
+}
+
+// message is the left part of the status line.
+func (m *Model) message() string {
+	st := &m.styles
+	switch {
+	case m.status != "" && m.statusBad:
+		return st.StatusError.Render(m.status)
+	case m.status != "":
+		return st.Note.Render(m.status)
+	case m.readErr != nil:
+		return st.StatusError.Render("read failed: " + printable(m.readErr.Error()))
+	}
+	var parts []string
+	if m.exited {
+		parts = append(parts, st.Exited.Render("the process is gone: this is its last snapshot"))
+	}
+	if m.opts.Mode == ModeReadOnly && m.opts.ReadOnlyReason != "" {
+		parts = append(parts, st.ReadOnly.Render("read-only: ")+st.Status.Render(printable(m.opts.ReadOnlyReason)))
+	}
+	if n := len(m.table.rows.refs); n > 0 {
+		parts = append(parts, st.Status.Render("row "+strconv.Itoa(m.table.sel+1)+" of "+strconv.Itoa(n)))
+	}
+	return strings.Join(parts, st.Status.Render(" · "))
+}
+
+// bottomView is the short help line. On short terminals, without a
+// status line, it carries the filter input or a message instead.
+func (m *Model) bottomView(w int, merged bool) string {
+	if merged {
+		switch {
+		case m.editing:
+			return fitWidth(m.input.View(), w)
+		case m.status != "" || m.readErr != nil:
+			return fitWidth(" "+m.message(), w)
+		}
+	}
+	if m.editing {
+		return fitWidth(" "+m.help.View(filterHelp{m.keys}), w)
+	}
+	return fitWidth(" "+m.help.View(m.keys), w)
+}
