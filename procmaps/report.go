@@ -146,22 +146,22 @@ func dirty(m ReportMapping) string {
 	return FormatSize(m.Smaps["Shared_Dirty"] + m.Smaps["Private_Dirty"])
 }
 
-// FormatSize writes a byte count in binary units the way people read them:
-// "0", "4K", "132K", "1.5M", "2G". Values under 10 units keep one decimal
-// unless it is zero.
-func FormatSize(n uint64) string {
+// FormatSize formats a byte count the way ls -h does: one decimal below
+// ten units ("4.0K", "2.0M"), none above ("132K"), never more than five
+// cells wide. The table, the header and the plain report all use it.
+func FormatSize(b uint64) string {
 	const units = "KMGTPE"
-	if n < 1024 {
-		return strconv.FormatUint(n, 10)
+	if b < 1024 {
+		return strconv.FormatUint(b, 10) + "B"
 	}
-	v := float64(n)
-	i := -1
-	for v >= 1024 && i < len(units)-1 {
+	v := float64(b) / 1024
+	u := 0
+	for v >= 1023.5 && u < len(units)-1 {
 		v /= 1024
-		i++
+		u++
 	}
-	if v < 9.95 && v != float64(int(v)) {
-		return strconv.FormatFloat(v, 'f', 1, 64) + string(units[i])
+	if v < 9.95 {
+		return strconv.FormatFloat(v, 'f', 1, 64) + units[u:u+1]
 	}
-	return strconv.FormatFloat(v, 'f', 0, 64) + string(units[i])
+	return strconv.FormatFloat(v, 'f', 0, 64) + units[u:u+1]
 }

@@ -78,7 +78,7 @@ func (d *detailPane) sync(st *Styles, m *procmaps.Mapping, ghost bool) {
 	b = appendHex(b, m.Start, 8)
 	b = append(b, '-')
 	b = appendHex(b, m.End, 8)
-	add(st.FieldMeaning.Render(truncate(string(b)+"  "+m.Perms.String()+"  "+humanSize(m.Size())+"  "+m.Kind.String(), w)))
+	add(st.FieldMeaning.Render(truncate(string(b)+"  "+m.Perms.String()+"  "+procmaps.FormatSize(m.Size())+"  "+m.Kind.String(), w)))
 	add("")
 	switch {
 	case ghost:

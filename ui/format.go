@@ -10,26 +10,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// humanSize formats a byte count the way ls -h does: one decimal below
-// ten units ("4.0K", "2.0M"), none above ("132K"), never more than five
-// cells wide.
-func humanSize(b uint64) string {
-	const units = "KMGTPE"
-	if b < 1024 {
-		return strconv.FormatUint(b, 10) + "B"
-	}
-	v := float64(b) / 1024
-	u := 0
-	for v >= 1023.5 && u < len(units)-1 {
-		v /= 1024
-		u++
-	}
-	if v < 9.95 {
-		return strconv.FormatFloat(v, 'f', 1, 64) + units[u:u+1]
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64) + units[u:u+1]
-}
-
 // appendHex appends v in lower-case hex, zero-padded to at least digits.
 func appendHex(b []byte, v uint64, digits int) []byte {
 	var tmp [16]byte

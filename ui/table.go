@@ -235,7 +235,7 @@ func (t *table) renderRow(line []byte, i int, st *Styles, hl *highlights, now ti
 		case colEnd:
 			cell = appendHex(tmp[:0], m.End, 8)
 		case colSize:
-			cell = append(tmp[:0], humanSize(m.Size())...)
+			cell = append(tmp[:0], procmaps.FormatSize(m.Size())...)
 		case colPerms:
 			cell = append(tmp[:0], m.Perms.String()...)
 		case colOffset:

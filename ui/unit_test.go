@@ -20,8 +20,8 @@ func TestHumanSize(t *testing.T) {
 		{1023 << 10, "1023K"}, {1024<<10 - 1, "1.0M"}, {2 << 20, "2.0M"}, {1 << 30, "1.0G"},
 		{1536 << 20, "1.5G"}, {1 << 40, "1.0T"}, {1<<64 - 1, "16E"},
 	} {
-		if got := humanSize(tc.in); got != tc.want || len(got) > sizeWidth {
-			t.Errorf("humanSize(%d) = %q, want %q", tc.in, got, tc.want)
+		if got := procmaps.FormatSize(tc.in); got != tc.want || len(got) > sizeWidth {
+			t.Errorf("procmaps.FormatSize(%d) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

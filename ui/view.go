@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"mapscope/procmaps"
+
 	"strconv"
 	"strings"
 )
@@ -101,10 +103,10 @@ func (m *Model) totalsView() string {
 		if !m.haveTotals {
 			return "–"
 		}
-		return humanSize(v)
+		return procmaps.FormatSize(v)
 	}
 	return st.TotalValue.Render(strconv.Itoa(len(m.snap.Mappings))) + st.TotalLabel.Render(" mappings") + sep +
-		item("virtual", humanSize(m.table.rows.virtual)) + sep +
+		item("virtual", procmaps.FormatSize(m.table.rows.virtual)) + sep +
 		item("RSS", size(m.totals.Rss)) + sep +
 		item("PSS", size(m.totals.Pss)) + sep +
 		item("swap", size(m.totals.Swap))
