@@ -9,16 +9,16 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/sys/unix"
 
+	"mapscope/mapping"
 	"mapscope/procmaps"
 	"mapscope/ui"
 )
@@ -57,16 +57,17 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 	}
 
 	// Lab mode: start the subject first, so every other path is the same.
-	var subject *subject
+	var lab *labs
 	mode := cfg.mode()
 	if cfg.lab() {
-		subject, err = startSubject(cfg.command)
+		lab = &labs{}
+		defer lab.closeAll()
+		t, err := lab.spawn(cfg.command)
 		if err != nil {
 			fmt.Fprintf(stderr, "mapscope: %v\n", err)
 			return exitFailure
 		}
-		defer subject.stop()
-		cfg.pid = subject.pid()
+		cfg.pid = t.Pid()
 	}
 	if cfg.self {
 		cfg.pid = os.Getpid()
@@ -74,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 
 	if err := procmaps.CheckReadable(procRoot, cfg.pid); err != nil {
 		fmt.Fprintf(stderr, "mapscope: %s\n", explain(cfg.pid, err))
-		if subject != nil {
+		if lab != nil {
 			return exitFailure
 		}
 		return exitUsage
@@ -87,12 +88,12 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 		}
 		return exitOK
 	}
-	return runTUI(cfg, mode, subject, stderr)
+	return runTUI(cfg, mode, lab, stderr)
 }
 
 // runTUI runs the interactive screen until the user quits or a signal ends
 // it; Bubble Tea restores the terminal on quit, SIGTERM and panics.
-func runTUI(cfg config, mode ui.Mode, subject *subject, stderr io.Writer) int {
+func runTUI(cfg config, mode ui.Mode, lab *labs, stderr io.Writer) int {
 	opts := ui.Options{
 		Root:      procRoot,
 		PID:       cfg.pid,
@@ -101,6 +102,24 @@ func runTUI(cfg config, mode ui.Mode, subject *subject, stderr io.Writer) int {
 		Highlight: cfg.highlight,
 		Theme:     cfg.theme,
 		NoColor:   os.Getenv("NO_COLOR") != "",
+	}
+	if lab == nil {
+		lab = &labs{}
+		defer lab.closeAll()
+	}
+	opts.Spawn = func() (*mapping.Tracee, error) { return lab.spawn(nil) }
+	switch mode {
+	case ui.ModeLab:
+		opts.Target = lab.first()
+	case ui.ModeSelf:
+		opts.Target = mapping.NewSelf()
+	case ui.ModeAttached:
+		if err := mapping.CheckAttach(cfg.pid); err != nil {
+			opts.Mode = ui.ModeReadOnly
+			opts.ReadOnlyReason = refusal(err)
+		} else {
+			opts.Attach = lab.attach
+		}
 	}
 	p := tea.NewProgram(ui.New(opts))
 
@@ -112,17 +131,22 @@ func runTUI(cfg config, mode ui.Mode, subject *subject, stderr io.Writer) int {
 			p.Quit()
 		}
 	}()
-	if subject != nil {
-		go func() {
-			p.Send(ui.ExitedMsg{Status: subject.wait()})
-		}()
-	}
 
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		fmt.Fprintf(stderr, "mapscope: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// refusal is the reason a RefusedError gives, without the leading
+// "mapscope will not act on process N:" the header already implies.
+func refusal(err error) string {
+	var r *mapping.RefusedError
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return err.Error()
 }
 
 // printMaps writes the table (or JSON) of `mapscope maps PID`.
@@ -187,70 +211,68 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
-// subject is the process lab mode starts and watches.
-type subject struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser // held open so a subject that reads stdin waits instead of ending
-	done  chan struct{}
-	state string
+// labs holds every process mapscope started or attached to, so that all
+// of them are released on the way out: spawned subjects killed (their
+// forked children with them), attached processes detached.
+type labs struct {
+	mu   sync.Mutex
+	all  []*mapping.Tracee
+	idle []*os.File // the write ends of the subjects' stdin pipes
 }
 
-// startSubject starts the lab subject: `sleep infinity`, or the user's
-// command. It gets its own process group, dies if mapscope dies
-// (PR_SET_PDEATHSIG), and its output is discarded so it cannot draw over
-// the screen.
-func startSubject(command []string) (*subject, error) {
+// spawn starts a lab subject: `sleep infinity`, or the user's command. Its
+// output is discarded so it cannot draw over the screen, and its standard
+// input is a pipe that stays open and idle, so a subject that reads it
+// waits instead of ending.
+func (l *labs) spawn(command []string) (*mapping.Tracee, error) {
 	if len(command) == 0 {
 		command = []string{"sleep", "infinity"}
 	}
-	cmd := exec.Command(command[0], command[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe()
+	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("cannot start %s: %w", strings.Join(command, " "), errors.Unwrap(err))
+	defer r.Close()
+	t, err := mapping.Spawn(command, &mapping.SpawnOptions{Stdin: r})
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("cannot start %s: %w", strings.Join(command, " "), err)
 	}
-	s := &subject{cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		s.state = describeExit(cmd.ProcessState)
-		close(s.done)
-	}()
-	return s, nil
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, t)
+	l.idle = append(l.idle, w)
+	return t, nil
 }
 
-func (s *subject) pid() int { return s.cmd.Process.Pid }
-
-// wait blocks until the subject ends and says how it ended.
-func (s *subject) wait() string {
-	<-s.done
-	return s.state
+// attach attaches to a running process, once the user has confirmed.
+func (l *labs) attach(pid int) (mapping.Target, error) {
+	t, err := mapping.Attach(pid)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, t)
+	return t, nil
 }
 
-// stop ends the subject and everything in its process group.
-func (s *subject) stop() {
-	s.stdin.Close()
-	select {
-	case <-s.done:
-	default:
-		syscall.Kill(-s.pid(), syscall.SIGKILL)
-		select {
-		case <-s.done:
-		case <-time.After(2 * time.Second):
-		}
-	}
+// first is the lab subject started first.
+func (l *labs) first() *mapping.Tracee {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all[0]
 }
 
-// describeExit says how a process ended, as the header shows it.
-func describeExit(ps *os.ProcessState) string {
-	ws, ok := ps.Sys().(syscall.WaitStatus)
-	switch {
-	case ok && ws.Signaled():
-		return "killed by " + unix.SignalName(ws.Signal())
-	case ok:
-		return fmt.Sprintf("exited (status %d)", ws.ExitStatus())
+// closeAll releases every process, newest first.
+func (l *labs) closeAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := len(l.all) - 1; i >= 0; i-- {
+		l.all[i].Close()
 	}
-	return ps.String()
+	for _, w := range l.idle {
+		w.Close()
+	}
+	l.all, l.idle = nil, nil
 }

@@ -64,34 +64,33 @@ func negErrno(e unix.Errno) uint64 { return uint64(-int64(e)) }
 // Mmap maps memory: mmap(addr, length, prot, flags, fd, offset). The Call's
 // Addr is the new mapping's address.
 func (o ops) Mmap(addr, length uint64, prot, flags, fd int, offset int64) (Call, error) {
-	c := Call{Name: "mmap", pointer: true, Text: fmt.Sprintf("mmap(%s, %d, %s, %s, %d, %d)",
-		cAddr(addr), length, ProtString(prot), MapFlagsString(flags), fd, offset)}
+	c := Call{Name: "mmap", pointer: true, Text: MmapOp{addr, length, prot, flags, fd, offset}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.mmap,
 		args: [6]uint64{addr, length, uint64(prot), uint64(flags), sarg(fd), uint64(offset)}})
 }
 
 // Munmap unmaps [addr, addr+length).
 func (o ops) Munmap(addr, length uint64) (Call, error) {
-	c := Call{Name: "munmap", Text: fmt.Sprintf("munmap(%s, %d)", cAddr(addr), length)}
+	c := Call{Name: "munmap", Text: MunmapOp{addr, length}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.munmap, args: [6]uint64{addr, length}})
 }
 
 // Mprotect changes the protection of [addr, addr+length).
 func (o ops) Mprotect(addr, length uint64, prot int) (Call, error) {
-	c := Call{Name: "mprotect", Text: fmt.Sprintf("mprotect(%s, %d, %s)", cAddr(addr), length, ProtString(prot))}
+	c := Call{Name: "mprotect", Text: MprotectOp{addr, length, prot}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.mprotect, args: [6]uint64{addr, length, uint64(prot)}})
 }
 
 // Msync flushes [addr, addr+length) of a shared file mapping (MS_SYNC,
 // MS_ASYNC, MS_INVALIDATE).
 func (o ops) Msync(addr, length uint64, flags int) (Call, error) {
-	c := Call{Name: "msync", Text: fmt.Sprintf("msync(%s, %d, %s)", cAddr(addr), length, MsyncFlagsString(flags))}
+	c := Call{Name: "msync", Text: MsyncOp{addr, length, flags}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.msync, args: [6]uint64{addr, length, uint64(flags)}})
 }
 
 // Madvise gives advice about [addr, addr+length) (MADV_DONTNEED, …).
 func (o ops) Madvise(addr, length uint64, advice int) (Call, error) {
-	c := Call{Name: "madvise", Text: fmt.Sprintf("madvise(%s, %d, %s)", cAddr(addr), length, AdviceString(advice))}
+	c := Call{Name: "madvise", Text: MadviseOp{addr, length, advice}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.madvise, args: [6]uint64{addr, length, uint64(advice)}})
 }
 
@@ -99,13 +98,13 @@ func (o ops) Madvise(addr, length uint64, advice int) (Call, error) {
 // directory of the process). The mode appears in the C text only with
 // O_CREAT or O_TMPFILE, as C code passes it.
 func (o ops) Openat(dirfd int, path string, flags int, mode uint32) (Call, error) {
-	c := Call{Name: "openat", Text: "openat(" + dirfdString(dirfd) + ", " + openArgs(path, flags, mode) + ")"}
+	c := Call{Name: "openat", Text: openatText(dirfd, path, flags, mode)}
 	return o.openat(c, dirfd, path, flags, mode)
 }
 
 // Open opens path as glibc's open does: openat(AT_FDCWD, path, flags, mode).
 func (o ops) Open(path string, flags int, mode uint32) (Call, error) {
-	c := Call{Name: "open", Text: "open(" + openArgs(path, flags, mode) + ")"}
+	c := Call{Name: "open", Text: OpenOp{path, flags, mode}.Text()}
 	return o.openat(c, unix.AT_FDCWD, path, flags, mode)
 }
 
@@ -140,7 +139,7 @@ func shmPath(name string) (string, error) {
 // oflag | O_NOFOLLOW | O_CLOEXEC, mode). A bad name fails like glibc, with
 // EINVAL, without reaching the process.
 func (o ops) ShmOpen(name string, oflag int, mode uint32) (Call, error) {
-	c := Call{Name: "shm_open", Text: fmt.Sprintf("shm_open(%s, %s, %s)", cString(name), shmFlagsString(oflag), modeString(mode))}
+	c := Call{Name: "shm_open", Text: ShmOpenOp{name, oflag, mode}.Text()}
 	path, err := shmPath(name)
 	if err != nil {
 		c.Pid = o.r.Pid()
@@ -152,21 +151,21 @@ func (o ops) ShmOpen(name string, oflag int, mode uint32) (Call, error) {
 
 // Ftruncate sets the size of the file open as fd.
 func (o ops) Ftruncate(fd int, length int64) (Call, error) {
-	c := Call{Name: "ftruncate", Text: fmt.Sprintf("ftruncate(%d, %d)", fd, length)}
+	c := Call{Name: "ftruncate", Text: FtruncateOp{fd, length}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.ftruncate, args: [6]uint64{sarg(fd), uint64(length)}})
 }
 
 // CloseFD closes file descriptor fd: close(fd) in C. (Close, without a
 // descriptor, releases the Target itself.)
 func (o ops) CloseFD(fd int) (Call, error) {
-	c := Call{Name: "close", Text: fmt.Sprintf("close(%d)", fd)}
+	c := Call{Name: "close", Text: CloseOp{fd}.Text()}
 	return o.call(c, request{name: c.Name, nr: sysno.close, args: [6]uint64{sarg(fd)}})
 }
 
 // Unlink removes a name from the filesystem, as glibc's unlink does (on
 // arm64, which has no unlink call, with unlinkat(AT_FDCWD, path, 0)).
 func (o ops) Unlink(path string) (Call, error) {
-	c := Call{Name: "unlink", Text: "unlink(" + cString(path) + ")"}
+	c := Call{Name: "unlink", Text: UnlinkOp{path}.Text()}
 	return o.unlink(c, path)
 }
 
@@ -183,7 +182,7 @@ func (o ops) unlink(c Call, path string) (Call, error) {
 // shm_unlink does: unlink("/dev/shm" + name). Mappings of it stay, shown in
 // the maps as "/dev/shm/NAME (deleted)".
 func (o ops) ShmUnlink(name string) (Call, error) {
-	c := Call{Name: "shm_unlink", Text: "shm_unlink(" + cString(name) + ")"}
+	c := Call{Name: "shm_unlink", Text: ShmUnlinkOp{name}.Text()}
 	path, err := shmPath(name)
 	if err != nil {
 		c.Pid = o.r.Pid()

@@ -45,6 +45,7 @@ type procStatus struct {
 	uid       int // real uid
 	euid      int
 	tracerPid int
+	ppid      int
 	seccomp   int // 0 none, 1 strict, 2 filter
 	capEff    uint64
 }
@@ -94,6 +95,8 @@ func parseProcStatus(data []byte) procStatus {
 			st.tgid = num(0)
 		case "TracerPid":
 			st.tracerPid = num(0)
+		case "PPid":
+			st.ppid = num(0)
 		case "Seccomp":
 			st.seccomp = num(0)
 		case "CapEff":
@@ -193,4 +196,46 @@ func userName(uid int) string {
 		return "uid " + strconv.Itoa(uid)
 	}
 	return fmt.Sprintf("user %s (uid %d)", u.Username, uid)
+}
+
+// CheckAttach predicts, without touching the process, whether Attach would
+// be refused: a seccomp filter, another tracer, another user's process
+// without CAP_SYS_PTRACE, or a Yama ptrace_scope that forbids it. A nil
+// error is not a promise (Attach has the last word) but lets a viewer
+// offer actions only where they can work and say why elsewhere.
+func CheckAttach(pid int) error {
+	st, err := readProcStatus(pid)
+	if err != nil {
+		return err
+	}
+	if err := checkActable(pid, st); err != nil {
+		return err
+	}
+	self, err := readProcStatus(os.Getpid())
+	if err != nil {
+		return err
+	}
+	hasCap := self.capEff&(1<<capSysPtrace) != 0
+	yama := readYamaScope()
+	denied := !hasCap && (st.uid != self.euid || yama == 1 && !isAncestor(os.Getpid(), pid) || yama == 2) || yama == 3
+	if denied {
+		return deniedError(pid, st, self, yama, unix.EPERM)
+	}
+	return nil
+}
+
+// isAncestor reports whether process a is an ancestor of process pid, as
+// Yama's ptrace_scope 1 requires of a tracer.
+func isAncestor(a, pid int) bool {
+	for i := 0; i < 4096 && pid > 1; i++ {
+		st, err := readProcStatus(pid)
+		if err != nil {
+			return false
+		}
+		if st.ppid == a {
+			return true
+		}
+		pid = st.ppid
+	}
+	return false
 }

@@ -77,7 +77,7 @@ func BenchmarkRefresh64k(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		m.reading = true
+		m.p().reading = true
 		m, _ = send(b, m, snapshotMsg{snap: snaps[i%2], changed: true, totals: fixtureTotals})
 	}
 }

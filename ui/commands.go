@@ -11,11 +11,15 @@ import (
 // ExitedMsg tells the viewer that the watched process has exited. Status
 // says how, e.g. "exited (status 0)" or "killed by SIGKILL". The last
 // snapshot stays on screen and refreshing stops.
-type ExitedMsg struct{ Status string }
+type ExitedMsg struct {
+	PID    int // the process; 0 means the one mapscope was started on
+	Status string
+}
 
 // snapshotMsg is the result of one refresh: a Source.Read, and when it
 // succeeded, the totals and (when the maps changed) the identity.
 type snapshotMsg struct {
+	id        int // the tab
 	snap      *procmaps.Snapshot
 	changed   bool
 	err       error
@@ -26,10 +30,10 @@ type snapshotMsg struct {
 
 // readSnapshot reads the process once. The model issues it only when no
 // other read is in flight: a Source is not safe for concurrent use.
-func readSnapshot(src *procmaps.Source) tea.Cmd {
+func readSnapshot(id int, src *procmaps.Source) tea.Cmd {
 	return func() tea.Msg {
 		snap, changed, err := src.Read()
-		msg := snapshotMsg{snap: snap, changed: changed, err: err}
+		msg := snapshotMsg{id: id, snap: snap, changed: changed, err: err}
 		if err != nil {
 			return msg
 		}

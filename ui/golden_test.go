@@ -5,7 +5,21 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"golang.org/x/sys/unix"
+
+	"mapscope/mapping"
 )
+
+// fixtureLog is a call log as a lab session would leave it: a mapping, an
+// open, the lecture's EACCES, and a write into a read-only page.
+var fixtureLog = []logEntry{
+	{pid: 4242, text: "mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)", result: "= 0x7f3a1c000000", addr: 0x7f3a1c000000, fd: -1},
+	{pid: 4242, text: `open("/tmp/notes.txt", O_RDONLY)`, result: "= 3", fd: 3},
+	{pid: 4242, text: "mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0)", result: "= -1 EACCES (Permission denied)", bad: true,
+		why: why(mapping.Call{Name: "mmap", Errno: unix.EACCES}), fd: -1},
+	{pid: 4242, text: `strcpy((char*)0x7f3a1c400000, "hi")`, result: "→ SIGSEGV (SEGV_ACCERR)", bad: true,
+		why: "the process would crash here: SIGSEGV (SEGV_ACCERR) writing 0x7f3a1c400000: the mapping is r--p, not writable", fd: -1},
+}
 
 // TestGolden compares the text of the screen (styling stripped) in named
 // states with testdata/TestGolden/*.golden. Regenerate them with
@@ -35,7 +49,21 @@ func TestGolden(t *testing.T) {
 			m, _ = send(t, m, ExitedMsg{Status: "killed by SIGKILL"})
 			return m
 		}},
-		{"disabled_action", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "j", "m") }},
+		{"disabled_action", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "j", ":") }},
+		{"mmap_form", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "m") }},
+		{"munmap_form_error", func(t *testing.T, m Model, clk *clock) Model {
+			m = selectLabel(t, m, "[heap]")
+			return press(t, m, "u", "backspace", "7")
+		}},
+		{"call_log", func(t *testing.T, m Model, clk *clock) Model {
+			m, _ = send(t, m, actionMsg{id: 0, entries: fixtureLog})
+			return m
+		}},
+		{"tabs", func(t *testing.T, m Model, clk *clock) Model {
+			j := m.addProc(4243, "child", 4242, nil)
+			m, _ = send(t, m, snapshotMsg{id: m.procs[j].id, snap: parseMaps(t, fixtureMaps, 1), changed: true, totals: fixtureTotals})
+			return press(t, m, "tab")
+		}},
 	}
 	sizes := []struct{ w, h int }{{80, 24}, {200, 60}, {20, 5}}
 	for _, sz := range sizes {
@@ -44,7 +72,7 @@ func TestGolden(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s_%dx%d", st.name, sz.w, sz.h), func(t *testing.T) {
-				m, clk := fixtureModel(t, sz.w, sz.h, Options{Mode: ModeLab})
+				m, clk := fixtureModel(t, sz.w, sz.h, Options{Mode: ModeLab, Target: mapping.NewSelf()})
 				m = st.setup(t, m, clk)
 				golden.RequireEqual(t, plain(m))
 			})

@@ -29,7 +29,7 @@ func (m *Model) helpView(w, h int) string {
 
 // scrollHelp moves the help screen by d lines.
 func (m *Model) scrollHelp(d int) {
-	s := layout(m.width, m.height, m.detail.shown)
+	s := m.screen()
 	n := len(m.helpLines(s.body.w))
 	m.helpTop = min(max(0, m.helpTop+d), max(0, n-s.body.h))
 }
@@ -133,10 +133,11 @@ func (m *Model) helpBlocks() [][]string {
 	})
 
 	notes := []string{
-		st.HelpTitle.Render("This build"),
-		st.HelpDesc.Render("Actions on the process (mmap, munmap,"),
-		st.HelpDesc.Render("mprotect, fork, …) arrive with the"),
-		st.HelpDesc.Render("remote-syscall engine; this build views."),
+		st.HelpTitle.Render("Actions"),
+		st.HelpDesc.Render("Each form shows the C call it will make;"),
+		st.HelpDesc.Render("enter runs it in the process on screen,"),
+		st.HelpDesc.Render("esc cancels. The call log keeps them all."),
+		st.HelpDesc.Render("Lengths: 4k, 2M, 3*4096, 0x1000."),
 	}
 	if m.opts.Mode == ModeReadOnly && m.opts.ReadOnlyReason != "" {
 		notes = append(notes, "", st.ReadOnly.Render("Read-only"))

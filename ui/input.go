@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -10,7 +11,15 @@ import (
 // onKey handles a key press: the filter input first when it has the
 // keyboard, then the help screen, then the table and the view.
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	m.status, m.statusBad = "", false
+	switch {
+	case m.ask != nil:
+		return m.onAskKey(msg)
+	case m.form != nil:
+		return m.onFormKey(msg)
+	}
+	if !m.busy {
+		m.status, m.statusBad = "", false
+	}
 	if m.editing {
 		return m.onFilterKey(msg)
 	}
@@ -86,9 +95,31 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if m.paused {
 			action = "pause"
 		}
+	case key.Matches(msg, k.NextProcess), key.Matches(msg, k.PrevProcess):
+		if len(m.procs) < 2 {
+			m.status = "only one process: f forks it, n starts another"
+			action = "nothing (one process)"
+			break
+		}
+		d := 1
+		if key.Matches(msg, k.PrevProcess) {
+			d = len(m.procs) - 1
+		}
+		cmd = m.switchTo((m.cur + d) % len(m.procs))
+		action = "process " + strconv.Itoa(m.p().pid)
+	case key.Matches(msg, k.NewSubject):
+		if m.busy {
+			m.fail("a call is still running; wait for its result")
+			break
+		}
+		m.busy = true
+		m.status = "starting a new subject…"
+		cmd, action = spawnCmd(m.opts.Spawn), "new subject"
+	case m.isAction(msg.String()):
+		cmd, action = m.startAction(msg.String())
 	default:
 		if b, ok := k.disabledAction(msg.String()); ok {
-			m.status = actionName(b) + " needs the remote-syscall engine: this build only views"
+			m.status = actionName(b) + " is not in this version of mapscope yet"
 			action = actionName(b) + " (off)"
 		}
 	}
@@ -161,7 +192,7 @@ func (m Model) onClick(ms tea.Mouse) (Model, tea.Cmd) {
 	if ms.Button != tea.MouseLeft || m.showHelp {
 		return m, nil
 	}
-	s := layout(m.width, m.height, m.detail.shown)
+	s := m.screen()
 	if !s.table.contains(ms.X, ms.Y) {
 		return m, nil
 	}
@@ -185,7 +216,7 @@ func (m Model) onWheel(ms tea.Mouse) (Model, tea.Cmd) {
 	case tea.MouseWheelDown:
 		d = step
 	}
-	s := layout(m.width, m.height, m.detail.shown)
+	s := m.screen()
 	switch {
 	case d == 0:
 		return m, nil

@@ -67,7 +67,7 @@ func TestDetailPane(t *testing.T) {
 	}
 	// A refresh while the pane is shown reads smaps again.
 	m, _ = send(t, m, tickMsg{gen: m.gen})
-	if _, cmd := send(t, m, snapshotMsg{snap: m.snap, totals: fixtureTotals}); cmd == nil {
+	if _, cmd := send(t, m, snapshotMsg{snap: m.p().snap, totals: fixtureTotals}); cmd == nil {
 		t.Error("a refresh did not re-read smaps while the pane is shown")
 	}
 	m = press(t, m, "enter")
@@ -156,23 +156,39 @@ func TestFilter(t *testing.T) {
 
 func TestDisabledActionExplains(t *testing.T) {
 	m, _ := fixtureModel(t, 120, 30, Options{})
-	if m.keys.Mmap.Enabled() {
-		t.Fatal("mmap binding is enabled in a build without the engine")
+	if m.keys.Console.Enabled() {
+		t.Fatal("the console binding is enabled in a build without the console")
 	}
-	for key, name := range map[string]string{"m": "mmap", "f": "fork", "K": "kill process", ":": "C console", "tab": "next process"} {
+	for key, name := range map[string]string{":": "C console", "v": "split view", "L": "lessons"} {
 		mm := press(t, m, key)
-		if !strings.Contains(mm.status, name+" needs the remote-syscall engine") {
+		if !strings.Contains(mm.status, name+" is not in this version") {
 			t.Errorf("%s: status %q", key, mm.status)
 		}
-		if !strings.Contains(plain(mm), name+" needs the remote-syscall engine") {
+		if !strings.Contains(plain(mm), name+" is not in this version") {
 			t.Errorf("%s: message not on screen", key)
 		}
 	}
-	if strings.Contains(plain(press(t, m, "?")), "mmap…") {
-		t.Error("help lists the disabled mmap binding")
+	if strings.Contains(plain(press(t, m, "?")), "C console") {
+		t.Error("help lists the disabled console binding")
 	}
-	if m = press(t, m, "m", "j"); m.status != "" {
+	if m = press(t, m, ":", "j"); m.status != "" {
 		t.Error("the message outlived the next key")
+	}
+}
+
+// TestReadOnlyActionsExplain: in read-only mode the action keys stay on and
+// say why nothing happens, naming the reason; nothing opens.
+func TestReadOnlyActionsExplain(t *testing.T) {
+	reason := "it belongs to user root (uid 0); run mapscope as that user, or with sudo (CAP_SYS_PTRACE)"
+	m, _ := fixtureModel(t, 160, 30, Options{Mode: ModeReadOnly, ReadOnlyReason: reason})
+	for _, key := range []string{"m", "u", "p", "s", "a", "w", "r", "f", "o", "t", "c", "x"} {
+		mm := press(t, m, key)
+		if mm.form != nil || mm.ask != nil {
+			t.Errorf("%s opened a form or a question in read-only mode", key)
+		}
+		if !strings.Contains(plain(mm), "read-only: it belongs to user root") {
+			t.Errorf("%s: the reason is not on screen: %q", key, mm.status)
+		}
 	}
 }
 
@@ -180,13 +196,16 @@ func TestHelpScreen(t *testing.T) {
 	m, _ := fixtureModel(t, 80, 24, Options{})
 	m = press(t, m, "?")
 	v := plain(m)
-	for _, want := range []string{"Move", "View", "Filter", "Colours", "code", "first mapping"} {
+	for range 60 { // scroll through it all
+		m = press(t, m, "j")
+		v += plain(m)
+	}
+	for _, want := range []string{"Move", "View", "Filter", "Memory", "mmap…", "Colours", "code", "first mapping"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("help lacks %q", want)
 		}
 	}
-	m = press(t, m, "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j")
-	if m.helpTop == 0 || !strings.Contains(plain(m), "remote-syscall engine") {
+	if m.helpTop == 0 || !strings.Contains(plain(m), "3*4096") {
 		t.Errorf("help does not scroll to its end (top %d)", m.helpTop)
 	}
 	if m.table.sel != 0 {

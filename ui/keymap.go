@@ -128,6 +128,20 @@ func (f filterHelp) ShortHelp() []key.Binding { return []key.Binding{f.k.FilterK
 
 func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
 
+// enableActions turns on the action keys the viewer implements. They stay
+// on in read-only mode, where pressing one says why nothing happens; n
+// needs a way to start a subject.
+func (k *KeyMap) enableActions(opts Options) {
+	for _, b := range []*key.Binding{
+		&k.Mmap, &k.Munmap, &k.Mprotect, &k.Msync, &k.Madvise, &k.Write, &k.Read,
+		&k.Fork, &k.Open, &k.Ftruncate, &k.Close, &k.Unlink, &k.Kill,
+		&k.NextProcess, &k.PrevProcess,
+	} {
+		b.SetEnabled(true)
+	}
+	k.NewSubject.SetEnabled(opts.Spawn != nil)
+}
+
 // actions returns the bindings that act on the process.
 func (k KeyMap) actions() []key.Binding {
 	return []key.Binding{

@@ -32,14 +32,22 @@ const (
 
 // screen is where everything goes for one terminal size.
 type screen struct {
-	header, body, table, detail, status, help rect
-	pane                                      placement
+	header, tabs, body, table, detail, extra, status, help rect
+	pane                                                   placement
 }
 
 // layout divides a w×h terminal. The header, status and help lines give
 // way first on short terminals; the detail pane moves from the side to
 // below the table to replacing it as space shrinks.
 func layout(w, h int, detailShown bool) screen {
+	return layoutWith(w, h, detailShown, false, 0, false)
+}
+
+// layoutWith is layout with a tab bar under the header (tabs) and extra
+// lines under the table for a form, a question or the call log. A form
+// (must) takes the whole body when the table would keep fewer than 4
+// lines; the log (optional) is dropped when the table would.
+func layoutWith(w, h int, detailShown, tabs bool, extra int, must bool) screen {
 	w, h = max(0, w), max(0, h)
 	var s screen
 	headerH := 0
@@ -57,11 +65,29 @@ func layout(w, h int, detailShown bool) screen {
 	if h >= shortHelpAt {
 		helpH = 1
 	}
-	bodyH := max(0, h-headerH-statusH-helpH)
+	tabsH := 0
+	if tabs && h >= twoLineHeaderAt {
+		tabsH = 1
+	}
+	bodyH := max(0, h-headerH-tabsH-statusH-helpH)
+	extraH := 0
+	switch {
+	case extra <= 0:
+	case must && bodyH-extra < 4:
+		extraH = bodyH
+	case must:
+		extraH = extra
+	case bodyH-extra >= 8:
+		extraH = extra
+	}
 	s.header = rect{0, 0, w, headerH}
+	s.tabs = rect{0, headerH, w, tabsH}
+	s.extra = rect{0, headerH + tabsH + bodyH - extraH, w, extraH}
+	headerH += tabsH
+	bodyH -= extraH
 	s.body = rect{0, headerH, w, bodyH}
-	s.status = rect{0, headerH + bodyH, w, statusH}
-	s.help = rect{0, headerH + bodyH + statusH, w, helpH}
+	s.status = rect{0, headerH + bodyH + extraH, w, statusH}
+	s.help = rect{0, headerH + bodyH + extraH + statusH, w, helpH}
 	s.table = s.body
 
 	if !detailShown {

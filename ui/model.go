@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"mapscope/mapping"
 	"mapscope/procmaps"
 )
 
@@ -50,35 +51,40 @@ type Options struct {
 	Theme          string           // "auto" (follow the terminal), "dark", "light", "projector"
 	NoColor        bool             // NO_COLOR: no colours at all, only bold, reverse and markers
 	Now            func() time.Time // nil means time.Now; tests inject a clock
+
+	// Target is what the action keys act on: the lab subject, or
+	// mapscope itself with --self. Nil with Attach set: the process is
+	// attached to when the user confirms the first action. Nil without
+	// Attach: actions are off (ReadOnlyReason says why).
+	Target mapping.Target
+	// Attach attaches to a running process; it is called once, in a
+	// command, after the user has confirmed.
+	Attach func(pid int) (mapping.Target, error)
+	// Spawn starts a new, unrelated subject (the n key, "process B");
+	// nil leaves the key off. The caller owns what it returns and closes
+	// it on exit.
+	Spawn func() (*mapping.Tracee, error)
 }
 
 // Model is the live viewer screen, the program's only tea.Model; the
-// table, detail pane, filter and help are plain components inside it.
+// table, detail pane, filter, forms and help are plain components inside it.
 type Model struct {
 	opts   Options
 	keys   KeyMap
-	src    *procmaps.Source
 	styles Styles
 	isDark bool
 
 	width, height int
 
-	ident      procmaps.Identity
-	haveIdent  bool
-	snap       *procmaps.Snapshot
-	totals     procmaps.Totals
-	haveTotals bool
-	readErr    error
+	procs  []proc // the tabs; procs[0] is the process mapscope was started on
+	cur    int    // the tab on screen
+	nextID int
 
-	paused     bool // space stopped refreshing
-	reading    bool // a Source.Read is in flight; there is never a second
-	exited     bool // the process is gone: the screen keeps its last snapshot
-	exitStatus string
-	quitting   bool
-	gen        int       // the current tick chain; ticks of older ones are dropped
-	clock      time.Time // when the last refresh landed; fading is measured against it
+	quitting bool
+	gen      int       // the current tick chain; ticks of older ones are dropped
+	paused   bool      // space stopped refreshing
+	clock    time.Time // when the last refresh landed; fading is measured against it
 
-	hl        highlights
 	filter    filter
 	input     textinput.Model
 	editing   bool // the filter input has the keyboard
@@ -91,6 +97,12 @@ type Model struct {
 	statusBad bool
 	echo      string
 	rowBuilds int // how many times the row list was rebuilt (tests)
+
+	form *form    // the open action form, if any
+	ask  *confirm // the open yes/no question, if any
+	busy bool     // an action is running; the next waits
+	log  []logEntry
+	fctx formContext // what the next form is prefilled from
 }
 
 // New returns the viewer for opts. Nothing is read until the program runs
@@ -112,19 +124,21 @@ func New(opts Options) Model {
 		opts.Now = time.Now
 	}
 	m := Model{
-		opts:    opts,
-		keys:    DefaultKeyMap(),
-		src:     procmaps.NewSource(opts.Root, opts.PID),
-		isDark:  true,
-		reading: true, // Init's command is the first read
-		hl:      highlights{ttl: opts.Highlight},
-		help:    help.New(),
-		input:   textinput.New(),
-		clock:   opts.Now(),
+		opts:   opts,
+		keys:   DefaultKeyMap(),
+		isDark: true,
+		help:   help.New(),
+		input:  textinput.New(),
+		clock:  opts.Now(),
+		fctx:   formContext{lastFD: -1},
 	}
+	role := map[Mode]string{ModeLab: "subject", ModeAttached: "attached", ModeSelf: "mapscope", ModeReadOnly: "watched"}[opts.Mode]
+	m.addProc(opts.PID, role, 0, opts.Target)
+	m.procs[0].reading = true // Init's command is the first read
 	m.input.Prompt = "/"
 	m.input.Placeholder = "path, perms or kind — enter keeps it, esc clears"
 	m.table.empty = fmt.Sprintf("reading %s/%d/maps…", opts.Root, opts.PID)
+	m.keys.enableActions(opts)
 	m.applyStyles()
 	return m
 }
@@ -132,7 +146,7 @@ func New(opts Options) Model {
 // Init reads the process for the first time and asks the terminal for its
 // background colour.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, readSnapshot(m.src))
+	return tea.Batch(tea.RequestBackgroundColor, readSnapshot(0, m.procs[0].src), waitExit(0, m.procs[0].target))
 }
 
 // applyStyles (re)builds the styles and hands them to the components.
@@ -148,6 +162,9 @@ func (m *Model) applyStyles() {
 // commands whose results come back as messages.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	// The tabs are values: copy them so that this update cannot change
+	// what an older copy of the model shows.
+	m.procs = slices.Clone(m.procs)
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -162,7 +179,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case smapsMsg:
 		m, cmd = m.onSmaps(msg)
 	case ExitedMsg:
-		m.setExited(msg.Status)
+		if i := m.procIndexByPID(msg.PID); i >= 0 {
+			m.setExited(i, msg.Status)
+		}
+	case exitedMsg:
+		if i := m.procIndex(msg.id); i >= 0 {
+			m.setExited(i, msg.status)
+		}
+	case actionMsg:
+		m, cmd = m.onAction(msg)
+	case forkMsg:
+		m, cmd = m.onFork(msg)
+	case spawnMsg:
+		m, cmd = m.onSpawn(msg)
+	case attachMsg:
+		m, cmd = m.onAttach(msg)
+	case killMsg:
+		m, cmd = m.onKill(msg)
 	case tea.KeyPressMsg:
 		m, cmd = m.onKey(msg)
 	case tea.MouseClickMsg:
@@ -170,81 +203,130 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseWheelMsg:
 		m, cmd = m.onWheel(msg.Mouse())
 	default:
-		if m.editing { // a paste, the cursor's own messages
+		switch {
+		case m.form != nil: // a paste, the cursor's own messages
+			cmd = m.form.update(msg)
+		case m.editing:
 			m.input, cmd = m.input.Update(msg)
 			m.setFilter(m.input.Value())
 		}
 	}
+	// A form, a question, the call log or the tab bar may have come or
+	// gone: lay the screen out again (it costs a few comparisons).
+	m.resize()
 	m.syncDetail()
 	return m, cmd
 }
 
-// onSnapshot takes in a refresh: it diffs and rebuilds the rows only when
-// the maps changed, then schedules the next tick.
+// onSnapshot takes in a refresh of one tab: it diffs and, for the tab on
+// screen, rebuilds the rows only when the maps changed.
 func (m Model) onSnapshot(msg snapshotMsg) (Model, tea.Cmd) {
-	m.reading = false
-	if m.exited {
+	i := m.procIndex(msg.id)
+	if i < 0 {
+		return m, nil
+	}
+	p := &m.procs[i]
+	p.reading = false
+	if p.exited {
 		return m, nil
 	}
 	m.clock = m.opts.Now()
 	if msg.err != nil {
 		if errors.Is(msg.err, procmaps.ErrNoProcess) || errors.Is(msg.err, procmaps.ErrNoMappings) {
-			m.setExited("")
+			m.setExited(i, "")
 			return m, nil
 		}
-		m.readErr = msg.err
+		p.readErr = msg.err
 		return m, m.nextTick()
 	}
-	m.readErr = nil
+	p.readErr = nil
 	if msg.totalsErr == nil {
-		m.totals, m.haveTotals = msg.totals, true
+		p.totals, p.haveTotals = msg.totals, true
 	}
 	if msg.ident != nil {
-		m.ident, m.haveIdent = *msg.ident, true
+		p.ident, p.haveIdent = *msg.ident, true
 	}
-	rebuild := m.hl.expire(m.clock)
-	if msg.snap != nil && (msg.changed || m.snap == nil) {
-		if m.snap != nil && m.hl.apply(procmaps.Diff(m.snap.Mappings, msg.snap.Mappings), m.clock) {
+	rebuild := p.hl.expire(m.clock)
+	if msg.snap != nil && (msg.changed || p.snap == nil) {
+		if p.snap != nil && p.hl.apply(procmaps.Diff(p.snap.Mappings, msg.snap.Mappings), m.clock) {
 			rebuild = true
 		}
-		m.snap = msg.snap
+		p.snap = msg.snap
 		rebuild = true
+	}
+	var again tea.Cmd
+	if p.again {
+		p.again = false
+		again = m.refresh(i)
+	}
+	if i != m.cur {
+		return m, tea.Batch(again, m.nextTick())
 	}
 	if rebuild {
 		m.rebuildRows()
 	}
-	return m, tea.Batch(m.nextTick(), m.requestSmaps())
+	if p.selectAddr != 0 && m.selectAddress(p.selectAddr) {
+		p.selectAddr = 0
+	}
+	return m, tea.Batch(again, m.nextTick(), m.requestSmaps())
 }
 
-// nextTick schedules the next refresh, unless refreshing has stopped.
-func (m *Model) nextTick() tea.Cmd {
-	if m.paused || m.exited {
+// refresh reads tab i now (after an action), or as soon as the read in
+// flight lands.
+func (m *Model) refresh(i int) tea.Cmd {
+	p := &m.procs[i]
+	if p.exited {
 		return nil
 	}
+	if p.reading {
+		p.again = true
+		return nil
+	}
+	p.reading = true
+	return readSnapshot(p.id, p.src)
+}
+
+// nextTick schedules the next refresh, unless refreshing has stopped or a
+// tick is already pending.
+func (m *Model) nextTick() tea.Cmd {
+	if m.paused || m.allExited() {
+		return nil
+	}
+	m.gen++
 	return tick(m.gen, m.opts.Interval)
 }
 
-// onTick starts a refresh, unless the tick is stale, refreshing has
-// stopped, or a read is still in flight.
+// onTick refreshes every live tab that is not being read already, unless
+// the tick is stale or refreshing has stopped.
 func (m Model) onTick(msg tickMsg) (Model, tea.Cmd) {
-	if msg.gen != m.gen || m.paused || m.exited || m.reading {
+	if msg.gen != m.gen || m.paused {
 		return m, nil
 	}
-	m.reading = true
-	return m, readSnapshot(m.src)
+	var cmds []tea.Cmd
+	for i := range m.procs {
+		p := &m.procs[i]
+		if p.exited || p.reading {
+			continue
+		}
+		p.reading = true
+		cmds = append(cmds, readSnapshot(p.id, p.src))
+	}
+	// With every tab read already in flight there is nothing to start:
+	// each read schedules the next tick when it lands.
+	return m, tea.Batch(cmds...)
 }
 
-// setExited freezes the screen on the last snapshot.
-func (m *Model) setExited(status string) {
-	if status != "" || !m.exited {
+// setExited freezes tab i on its last snapshot.
+func (m *Model) setExited(i int, status string) {
+	p := &m.procs[i]
+	if status != "" || !p.exited {
 		if status == "" {
 			status = "exited"
 		}
-		m.exitStatus = status
+		p.exitStatus = status
 	}
-	m.exited = true
-	m.gen++
-	if m.snap == nil {
+	p.exited = true
+	if i == m.cur && p.snap == nil {
 		m.table.empty = "no mappings: the process is gone"
 	}
 }
@@ -253,22 +335,22 @@ func (m *Model) setExited(status string) {
 func (m Model) togglePause() (Model, tea.Cmd) {
 	m.paused = !m.paused
 	m.gen++
-	if m.paused || m.exited || m.reading {
+	if m.paused {
 		return m, nil
 	}
-	m.reading = true
-	return m, readSnapshot(m.src)
+	return m, m.refresh(m.cur)
 }
 
 // rebuildRows rebuilds the row list from the snapshot, the ghosts and the
 // filter. It is the only place the list is built.
 func (m *Model) rebuildRows() {
+	p := m.p()
 	var live []procmaps.Mapping
-	if m.snap != nil {
-		live = m.snap.Mappings
+	if p.snap != nil {
+		live = p.snap.Mappings
 	}
-	m.table.setRows(buildRows(live, m.hl.ghosts, m.filter))
-	if m.snap != nil {
+	m.table.setRows(buildRows(live, p.hl.ghosts, m.filter))
+	if p.snap != nil {
 		m.table.empty = "no mapping matches the filter"
 	}
 	m.rowBuilds++
@@ -286,7 +368,7 @@ func (m *Model) setFilter(text string) {
 
 // resize lays the screen out for the current size.
 func (m *Model) resize() {
-	s := layout(m.width, m.height, m.detail.shown)
+	s := m.screen()
 	m.table.SetSize(s.table.w, s.table.h)
 	m.detail.SetSize(s.detail.w, s.detail.h, s.pane)
 	m.help.SetWidth(max(0, m.width-2))
@@ -298,7 +380,7 @@ func (m *Model) resize() {
 // and issued when it lands.
 func (m *Model) requestSmaps() tea.Cmd {
 	mp, ghost, ok := m.table.selected()
-	if !m.detail.shown || !ok || ghost || m.exited {
+	if !m.detail.shown || !ok || ghost || m.p().exited {
 		return nil
 	}
 	if m.detail.loading {
@@ -307,7 +389,7 @@ func (m *Model) requestSmaps() tea.Cmd {
 	}
 	m.detail.loading, m.detail.again = true, false
 	m.detail.seq++
-	return readSmaps(m.opts.Root, m.opts.PID, mp.Start, m.detail.seq)
+	return readSmaps(m.opts.Root, m.p().pid, mp.Start, m.detail.seq)
 }
 
 // onSmaps stores a smaps entry and asks again if the selection moved on
@@ -335,7 +417,7 @@ func (m *Model) syncDetail() {
 		return
 	}
 	mp, ghost, _ := m.table.selected()
-	m.detail.gone = m.exited
+	m.detail.gone = m.p().exited
 	m.detail.sync(&m.styles, mp, ghost)
 }
 
@@ -354,7 +436,7 @@ func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = fmt.Sprintf("mapscope — pid %d", m.opts.PID)
+	v.WindowTitle = fmt.Sprintf("mapscope — pid %d", m.p().pid)
 	v.BackgroundColor = m.styles.Background
 	v.ForegroundColor = m.styles.Foreground
 	return v

@@ -47,7 +47,7 @@ func TestSelectionFollowsMappingAcrossRefresh(t *testing.T) {
 func TestUnchangedSnapshotDoesNotRebuildRows(t *testing.T) {
 	m, clk := fixtureModel(t, 80, 24, Options{})
 	builds := m.rowBuilds
-	snap := m.snap
+	snap := m.p().snap
 	for range 5 {
 		clk.Advance(500 * time.Millisecond)
 		var cmd tea.Cmd
@@ -68,7 +68,7 @@ func TestUnchangedSnapshotDoesNotRebuildRows(t *testing.T) {
 
 func TestOneReadInFlight(t *testing.T) {
 	m := New(Options{Root: "/nonexistent", PID: 1, Now: newClock().Now})
-	if !m.reading {
+	if !m.p().reading {
 		t.Fatal("New does not count Init's read as in flight")
 	}
 	if _, cmd := send(t, m, tickMsg{gen: m.gen}); cmd != nil {
@@ -79,7 +79,7 @@ func TestOneReadInFlight(t *testing.T) {
 		t.Fatal("no tick scheduled after a snapshot")
 	}
 	m, cmd = send(t, m, tickMsg{gen: m.gen})
-	if cmd == nil || !m.reading {
+	if cmd == nil || !m.p().reading {
 		t.Fatal("a tick did not start a read")
 	}
 	if _, cmd = send(t, m, tickMsg{gen: m.gen}); cmd != nil {
@@ -109,7 +109,7 @@ func TestPauseStopsTicks(t *testing.T) {
 	}
 	var cmd tea.Cmd
 	m, cmd = send(t, m, keyMsg("space"))
-	if m.paused || cmd == nil || !m.reading {
+	if m.paused || cmd == nil || !m.p().reading {
 		t.Fatal("resuming did not read at once")
 	}
 	if _, cmd := send(t, m, tickMsg{gen: old}); cmd != nil {
@@ -137,7 +137,7 @@ func TestExit(t *testing.T) {
 			if _, ok := tc.msg.(snapshotMsg); ok && cmd != nil {
 				t.Error("a tick was scheduled for a process that is gone")
 			}
-			if !m.exited {
+			if !m.p().exited {
 				t.Fatal("not marked exited")
 			}
 			v := plain(m)
@@ -157,8 +157,8 @@ func TestExit(t *testing.T) {
 func TestReadErrorKeepsTicking(t *testing.T) {
 	m, _ := fixtureModel(t, 100, 30, Options{})
 	m, _ = send(t, m, tickMsg{gen: m.gen})
-	m, cmd := send(t, m, snapshotMsg{snap: m.snap, err: fmt.Errorf("/proc/4242/maps: permission denied")})
-	if cmd == nil || m.exited {
+	m, cmd := send(t, m, snapshotMsg{snap: m.p().snap, err: fmt.Errorf("/proc/4242/maps: permission denied")})
+	if cmd == nil || m.p().exited {
 		t.Fatal("a transient error stopped refreshing")
 	}
 	if !strings.Contains(plain(m), "read failed: /proc/4242/maps: permission denied") {

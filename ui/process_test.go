@@ -62,8 +62,8 @@ func TestRealProcess(t *testing.T) {
 	for _, msg := range runCmd(m.Init()) {
 		m, _ = send(t, m, msg)
 	}
-	if m.snap == nil || m.reading {
-		t.Fatalf("no snapshot after Init's commands (read error: %v)", m.readErr)
+	if m.p().snap == nil || m.p().reading {
+		t.Fatalf("no snapshot after Init's commands (read error: %v)", m.p().readErr)
 	}
 	v := plain(m)
 	for _, want := range []string{"pid " + strconv.Itoa(pid), "sleep 1000", "attached", "[stack]", "/sleep", "libc"} {
@@ -71,8 +71,8 @@ func TestRealProcess(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", want, v)
 		}
 	}
-	if !m.haveTotals || m.totals.Rss == 0 {
-		t.Errorf("no totals read: %+v", m.totals)
+	if !m.p().haveTotals || m.p().totals.Rss == 0 {
+		t.Errorf("no totals read: %+v", m.p().totals)
 	}
 
 	// The detail pane reads the real smaps of the selected mapping.

@@ -35,6 +35,10 @@ type Styles struct {
 	FieldKey, FieldValue, FieldMeaning lipgloss.Style
 	Note                               lipgloss.Style
 
+	// Action forms, the call log and the process tabs.
+	FormFocus, Preview, LogPID lipgloss.Style
+	Tab, TabActive, TabGone    lipgloss.Style
+
 	// Bottom lines and the help screen.
 	Status, StatusError, Echo    lipgloss.Style
 	HelpTitle, HelpKey, HelpDesc lipgloss.Style
@@ -123,6 +127,13 @@ func colorStyles(p palette) Styles {
 		FieldMeaning: b.text("field meaning", p.muted, nil),
 		Note:         b.text("note", p.paused, nil),
 
+		FormFocus: b.text("form focus", p.key, nil).Bold(true),
+		Preview:   b.text("call preview", p.accent, nil).Bold(true),
+		LogPID:    b.text("log pid", p.muted, nil),
+		Tab:       b.text("tab", p.muted, nil),
+		TabActive: b.text("active tab", p.onAcc, p.accent).Bold(true),
+		TabGone:   b.text("exited tab", p.bad, nil).Strikethrough(true),
+
 		Status:      b.text("status", p.muted, nil),
 		StatusError: b.text("status error", p.bad, nil).Bold(true),
 		Echo:        b.text("key echo", p.key, nil),
@@ -185,6 +196,8 @@ func monoStyles() Styles {
 		Note: bold, Status: plain, StatusError: bold, Echo: plain,
 		HelpTitle: bold, HelpKey: bold, HelpDesc: plain,
 		Selected: bold.Reverse(true), mono: true,
+		FormFocus: bold, Preview: bold, LogPID: plain,
+		Tab: plain, TabActive: bold.Reverse(true), TabGone: plain.Strikethrough(true),
 	}
 	for range procmaps.Kinds() {
 		s.Kinds = append(s.Kinds, plain)

@@ -172,7 +172,7 @@ func TestGhostFadesFromScreen(t *testing.T) {
 	for range 6 {
 		clk.Advance(500 * time.Millisecond)
 		m, _ = send(t, m, tickMsg{gen: m.gen})
-		m, _ = send(t, m, snapshotMsg{snap: m.snap, totals: fixtureTotals})
+		m, _ = send(t, m, snapshotMsg{snap: m.p().snap, totals: fixtureTotals})
 	}
 	v := plain(m)
 	if strings.Contains(v, "← removed") || strings.Contains(v, "← new") || strings.Contains(v, "← split") {

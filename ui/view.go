@@ -13,13 +13,19 @@ func (m *Model) render() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	s := layout(m.width, m.height, m.detail.shown)
+	s := m.screen()
 	parts := make([]string, 0, 4)
 	if s.header.h > 0 {
 		parts = append(parts, m.headerView(s.header.w, s.header.h))
 	}
+	if s.tabs.h > 0 {
+		parts = append(parts, m.tabsView(s.tabs.w))
+	}
 	if s.body.h > 0 {
 		parts = append(parts, m.bodyView(s))
+	}
+	if s.extra.h > 0 {
+		parts = append(parts, m.extraView(s.extra.w, s.extra.h))
 	}
 	if s.status.h > 0 {
 		parts = append(parts, m.statusView(s.status.w))
@@ -38,7 +44,7 @@ func (m *Model) bodyView(s screen) string {
 	now := m.clock
 	switch s.pane {
 	case paneRight:
-		left := strings.Split(m.table.View(&m.styles, &m.hl, now), "\n")
+		left := strings.Split(m.table.View(&m.styles, &m.p().hl, now), "\n")
 		right := strings.Split(m.detail.View(&m.styles), "\n")
 		var b strings.Builder
 		for i := range s.body.h {
@@ -54,20 +60,21 @@ func (m *Model) bodyView(s screen) string {
 		}
 		return b.String()
 	case paneBelow:
-		return m.table.View(&m.styles, &m.hl, now) + "\n" + m.detail.View(&m.styles)
+		return m.table.View(&m.styles, &m.p().hl, now) + "\n" + m.detail.View(&m.styles)
 	case paneOnly:
 		return m.detail.View(&m.styles)
 	}
-	return m.table.View(&m.styles, &m.hl, now)
+	return m.table.View(&m.styles, &m.p().hl, now)
 }
 
 // headerView draws the header: who, how, and whether live on the first
 // line; the totals and the filter on the second.
 func (m *Model) headerView(w, h int) string {
 	st := &m.styles
-	left := st.AppBadge.Render("mapscope") + " " + st.PID.Render("pid "+strconv.Itoa(m.opts.PID))
-	if m.haveIdent {
-		left += "  " + st.Command.Render(printable(m.ident.Command()))
+	p := m.p()
+	left := st.AppBadge.Render("mapscope") + " " + st.PID.Render("pid "+strconv.Itoa(p.pid))
+	if p.haveIdent {
+		left += "  " + st.Command.Render(printable(p.ident.Command()))
 	}
 	mode := st.Mode
 	if m.opts.Mode == ModeReadOnly {
@@ -75,8 +82,8 @@ func (m *Model) headerView(w, h int) string {
 	}
 	var state string
 	switch {
-	case m.exited:
-		state = st.Exited.Render("✖ " + printable(m.exitStatus))
+	case p.exited:
+		state = st.Exited.Render("✖ " + printable(p.exitStatus))
 	case m.paused:
 		state = st.Paused.Render("‖ paused")
 	default:
@@ -96,20 +103,21 @@ func (m *Model) totalsView() string {
 	item := func(label, value string) string {
 		return st.TotalLabel.Render(label+" ") + st.TotalValue.Render(value)
 	}
-	if m.snap == nil {
+	p := m.p()
+	if p.snap == nil {
 		return st.TotalLabel.Render("reading…")
 	}
 	size := func(v uint64) string {
-		if !m.haveTotals {
+		if !p.haveTotals {
 			return "–"
 		}
 		return procmaps.FormatSize(v)
 	}
-	return st.TotalValue.Render(strconv.Itoa(len(m.snap.Mappings))) + st.TotalLabel.Render(" mappings") + sep +
+	return st.TotalValue.Render(strconv.Itoa(len(p.snap.Mappings))) + st.TotalLabel.Render(" mappings") + sep +
 		item("virtual", procmaps.FormatSize(m.table.rows.virtual)) + sep +
-		item("RSS", size(m.totals.Rss)) + sep +
-		item("PSS", size(m.totals.Pss)) + sep +
-		item("swap", size(m.totals.Swap))
+		item("RSS", size(p.totals.Rss)) + sep +
+		item("PSS", size(p.totals.Pss)) + sep +
+		item("swap", size(p.totals.Swap))
 }
 
 // filterInfo says what the filter keeps, or "" when there is none.
@@ -118,8 +126,8 @@ func (m *Model) filterInfo() string {
 		return ""
 	}
 	total := 0
-	if m.snap != nil {
-		total = len(m.snap.Mappings)
+	if snap := m.p().snap; snap != nil {
+		total = len(snap.Mappings)
 	}
 	return m.styles.FilterInfo.Render("filter: " + printable(strings.Join(m.filter.terms, " ")) +
 		" (" + strconv.Itoa(m.table.rows.shown) + " of " + strconv.Itoa(total) + ")")
@@ -143,11 +151,11 @@ func (m *Model) message() string {
 		return st.StatusError.Render(m.status)
 	case m.status != "":
 		return st.Note.Render(m.status)
-	case m.readErr != nil:
-		return st.StatusError.Render("read failed: " + printable(m.readErr.Error()))
+	case m.p().readErr != nil:
+		return st.StatusError.Render("read failed: " + printable(m.p().readErr.Error()))
 	}
 	var parts []string
-	if m.exited {
+	if m.p().exited {
 		parts = append(parts, st.Exited.Render("the process is gone: this is its last snapshot"))
 	}
 	if m.opts.Mode == ModeReadOnly && m.opts.ReadOnlyReason != "" {
@@ -166,7 +174,7 @@ func (m *Model) bottomView(w int, merged bool) string {
 		switch {
 		case m.editing:
 			return fitWidth(m.input.View(), w)
-		case m.status != "" || m.readErr != nil:
+		case m.status != "" || m.p().readErr != nil:
 			return fitWidth(" "+m.message(), w)
 		}
 	}
@@ -174,4 +182,26 @@ func (m *Model) bottomView(w int, merged bool) string {
 		return fitWidth(" "+m.help.View(filterHelp{m.keys}), w)
 	}
 	return fitWidth(" "+m.help.View(m.keys), w)
+}
+
+// extraView draws what sits under the table: the open form, the open
+// question, or the call log.
+func (m *Model) extraView(w, h int) string {
+	var out string
+	switch {
+	case m.form != nil:
+		out = m.form.view(&m.styles, w)
+	case m.ask != nil:
+		return m.askView(w, h)
+	default:
+		return m.logView(w, h)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > h { // a form taller than the terminal: keep its end, the preview
+		lines = lines[len(lines)-h:]
+	}
+	for len(lines) < h {
+		lines = append(lines, fitWidth("", w))
+	}
+	return strings.Join(lines, "\n")
 }
