@@ -11,7 +11,9 @@ import (
 
 // region is one line of /proc/<pid>/maps, reduced to what the engine needs:
 // where a syscall instruction can be found (the vDSO) and what signal an
-// access would raise. The full reader is procmaps; mapping does not import it.
+// access would raise. It is a small parser of its own because the engine needs
+// only ranges and permissions, fast, under a stopped process; procmaps (which
+// mapping imports for pagemap) is the full reader.
 type region struct {
 	start, end uint64
 	perms      string // "r-xp"

@@ -1,6 +1,8 @@
 // Package procmaps is mapscope's read side: it turns /proc/<pid>/maps,
 // smaps, smaps_rollup and the process's identity into plain data — a
 // Snapshot of Mappings — and computes what changed between two snapshots.
+// ReadPagemap reads /proc/<pid>/pagemap for the pages of one range only:
+// which are present, swapped, exclusive or shared, and their frames.
 //
 // It never acts on the process and never imports the UI. Paths are kept
 // exactly as the kernel wrote them (runs of spaces, trailing spaces, the
