@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,11 +46,8 @@ func TestEndToEndInTmux(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("gcc is not installed (.ci/run installs it): cannot build the subject program")
 	}
+	bin := buildBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "mapscope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	src := filepath.Join(dir, "marker.c")
 	prog := filepath.Join(dir, "marker")
 	if err := os.WriteFile(src, []byte(markerProgram), 0o644); err != nil {
@@ -71,32 +69,9 @@ func TestEndToEndInTmux(t *testing.T) {
 	}
 	t.Cleanup(func() { subject.Process.Kill(); subject.Wait() })
 
-	session := fmt.Sprintf("mapscope-e2e-%d", os.Getpid())
-	tmux := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	tmux("-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-		"env", "-i", "PATH="+os.Getenv("PATH"), "TERM=xterm-256color", "PS1=$ ", "sh")
-	t.Cleanup(func() { exec.Command("tmux", "-L", session, "kill-server").Run() })
-	screen := func() string { return tmux("capture-pane", "-p", "-t", session) }
-	waitFor := func(what string, ok func(string) bool) string {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		var s string
-		for time.Now().Before(deadline) {
-			if s = screen(); ok(s) {
-				return s
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("timed out waiting for %s; screen:\n%s", what, s)
-		return ""
-	}
+	tm := newTmux(t, "sh")
+	tmux, waitFor := tm.run, tm.waitFor
+	session := tm.name
 
 	pid := subject.Process.Pid
 	tmux("send-keys", "-t", session, fmt.Sprintf("%s -p %d; echo EXIT=$?", bin, pid), "Enter")
@@ -119,6 +94,29 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Errorf("new row %q should show r--s and 12K", row)
 	}
 
+	// Act on it: the first action asks; yes attaches; enter runs the
+	// default mmap; the call log and a new row show the result.
+	tmux("send-keys", "-t", session, "m")
+	waitFor("the attach question", func(s string) bool { return strings.Contains(s, "was not started by mapscope") })
+	if tp := tracerPid(t, pid); tp != "0" {
+		t.Fatalf("the process is traced (TracerPid %s) before the user said yes", tp)
+	}
+	tmux("send-keys", "-t", session, "y")
+	waitFor("the mmap form", func(s string) bool { return strings.Contains(s, "── mmap") })
+	tmux("send-keys", "-t", session, "Enter")
+	s = waitFor("the call in the log", func(s string) bool {
+		return strings.Contains(s, "MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) = 0x") && strings.Contains(s, "← new")
+	})
+	logLine := lineWith(s, "= 0x")
+	addr := logLine[strings.LastIndex(logLine, "= 0x")+4:]
+	addr = strings.Fields(addr)[0]
+	if !strings.Contains(lineWith(s, "← new"), addr) {
+		t.Errorf("the highlighted new row is not the mapping at 0x%s:\n%s", addr, s)
+	}
+	if maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid)); !strings.Contains(string(maps), addr+"-") {
+		t.Errorf("the kernel shows no mapping at 0x%s", addr)
+	}
+
 	tmux("send-keys", "-t", session, "q")
 	s = waitFor("the shell after quitting", func(s string) bool { return strings.Contains(s, "EXIT=0") })
 	if strings.Contains(s, "[stack]") {
@@ -134,6 +132,146 @@ func TestEndToEndInTmux(t *testing.T) {
 	if err := subject.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("the watched process did not survive mapscope: %v", err)
 	}
+	if tp := tracerPid(t, pid); tp != "0" {
+		t.Errorf("the process is still traced (TracerPid %s) after mapscope quit", tp)
+	}
+	if st := stateOf(pid); st != "S" {
+		t.Errorf("the process is in state %q after mapscope quit, want S (running, asleep in pause)", st)
+	}
+}
+
+// TestSIGKILLLeavesNoSubject kills mapscope with SIGKILL — no chance to
+// clean up — and checks that its lab subject and the subject's forked
+// child die with it (PTRACE_O_EXITKILL), leaving nothing behind.
+func TestSIGKILLLeavesNoSubject(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (.ci/run installs it): cannot run the end-to-end test")
+	}
+	bin := buildBinary(t)
+	tm := newTmux(t, bin)
+	s := tm.waitFor("the lab subject", func(s string) bool { return strings.Contains(s, "sleep infinity") && strings.Contains(s, "[stack]") })
+	tm.run("send-keys", "-t", tm.name, "f")
+	tm.waitFor("the child's tab", func(s string) bool { return strings.Contains(s, "(child of ") })
+	mapscope, err := strconv.Atoi(strings.TrimSpace(tm.run("list-panes", "-t", tm.name, "-F", "#{pane_pid}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := childrenOf(mapscope)
+	if len(subjects) != 1 {
+		t.Fatalf("mapscope %d has children %v, want one subject:\n%s", mapscope, subjects, s)
+	}
+	children := childrenOf(subjects[0])
+	if len(children) != 1 {
+		t.Fatalf("the subject %d has children %v, want the forked one", subjects[0], children)
+	}
+	if err := syscall.Kill(mapscope, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range append(subjects, children...) {
+		for stateOf(pid) != "" && stateOf(pid) != "Z" && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if st := stateOf(pid); st != "" && st != "Z" {
+			t.Errorf("process %d outlived a SIGKILLed mapscope (state %s)", pid, st)
+		}
+	}
+}
+
+// buildBinary builds mapscope into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "mapscope")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// tmuxSession is a 120×40 tmux server of its own running one command.
+type tmuxSession struct {
+	t    *testing.T
+	name string
+}
+
+// newTmux starts command (a shell, or the binary itself) in a new tmux
+// server with a clean environment; it is killed when the test ends.
+func newTmux(t *testing.T, command string) *tmuxSession {
+	t.Helper()
+	tm := &tmuxSession{t: t, name: fmt.Sprintf("mapscope-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	tm.run("-f", "/dev/null", "new-session", "-d", "-s", tm.name, "-x", "120", "-y", "40",
+		"env", "-i", "PATH="+os.Getenv("PATH"), "TERM=xterm-256color", "PS1=$ ", command)
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.name, "kill-server").Run() })
+	return tm
+}
+
+// run runs a tmux command against the session's server.
+func (tm *tmuxSession) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.name}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// waitFor polls the screen until ok holds, failing after 15 s.
+func (tm *tmuxSession) waitFor(what string, ok func(string) bool) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var s string
+	for time.Now().Before(deadline) {
+		if s = tm.run("capture-pane", "-p", "-t", tm.name); ok(s) {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("timed out waiting for %s; screen:\n%s", what, s)
+	return ""
+}
+
+// childrenOf lists a process's children (of all its threads).
+func childrenOf(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// stateOf is the State letter of /proc/<pid>/stat, "" when it is gone.
+func stateOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+3 > len(s) {
+		return ""
+	}
+	return s[i+2 : i+3]
+}
+
+// tracerPid is the TracerPid of /proc/<pid>/status.
+func tracerPid(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "TracerPid:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 func lineWith(screen, s string) string {

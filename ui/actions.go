@@ -170,9 +170,12 @@ func (a readAction) text() string {
 	return fmt.Sprintf("read %d bytes at 0x%x", a.n, a.addr)
 }
 
+// run reads through Peek: pages that are not present are not read, so
+// looking does not make them present (engine.md fact 21), and the log says
+// which were skipped.
 func (a readAction) run(t mapping.Target) []logEntry {
 	e := logEntry{pid: t.Pid(), text: a.text(), fd: -1}
-	data, err := t.ReadMemory(a.addr, a.n)
+	pk, err := t.Peek(a.addr, a.n)
 	var f *mapping.Fault
 	switch {
 	case errors.As(err, &f):
@@ -182,9 +185,19 @@ func (a readAction) run(t mapping.Target) []logEntry {
 	case err != nil:
 		e.bad, e.result, e.why, e.err = true, "= ?", err.Error(), err
 	default:
-		e.result = fmt.Sprintf("✓ %d bytes", len(data))
+		e.result = fmt.Sprintf("✓ %d bytes", len(pk.Data))
 	}
-	e.extra = hexDump(a.addr, data, 4)
+	skipped := 0
+	for _, p := range pk.Present {
+		if !p {
+			skipped++
+		}
+	}
+	if skipped > 0 && len(pk.Data) > 0 {
+		e.extra = append(e.extra, fmt.Sprintf("%d of %d pages not present: not read (shown as 00), so looking did not make them present; private anonymous memory reads as zero, a file's page holds the file's bytes",
+			skipped, len(pk.Present)))
+	}
+	e.extra = append(e.extra, hexDump(a.addr, pk.Data, 4)...)
 	return []logEntry{e}
 }
 

@@ -157,6 +157,9 @@ func keyMsg(k string) tea.KeyPressMsg {
 	case "ctrl+d":
 		return tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl}
 	}
+	if c, ok := strings.CutPrefix(k, "ctrl+"); ok && len(c) == 1 {
+		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}
+	}
 	r := []rune(k)
 	if len(r) != 1 {
 		panic(fmt.Sprintf("keyMsg: unknown key %q", k))

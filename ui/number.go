@@ -24,7 +24,7 @@ const userTop = uint64(1) << 47
 // with a sentence fit for the field, on anything else and on a result that
 // does not fit in 64 bits.
 func parseSize(s string) (uint64, error) {
-	s = strings.TrimSpace(s)
+	s = strings.ReplaceAll(s, " ", "")
 	if s == "" {
 		return 0, errors.New("enter a size, e.g. 4k, 2M or 3*4096")
 	}
