@@ -108,6 +108,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		cmd = m.switchTo((m.cur + d) % len(m.procs))
 		action = "process " + strconv.Itoa(m.p().pid)
 	case key.Matches(msg, k.NewSubject):
+		if m.opts.Spawn == nil {
+			m.fail("this mapscope cannot start new subjects")
+			break
+		}
 		if m.busy {
 			m.fail("a call is still running; wait for its result")
 			break

@@ -22,9 +22,9 @@ type KeyMap struct {
 	// esc clears it.
 	Filter, FilterKeep, FilterClear key.Binding
 
-	// Actions on the watched process (product description §3). They are
-	// disabled until the remote-syscall engine exists; a disabled binding
-	// is left out of help, and pressing it explains why nothing happens.
+	// Actions on the watched process (product description §3). The
+	// console, split view and lessons are disabled until they are built;
+	// a disabled binding is left out of help, and pressing it says so.
 	Mmap, Munmap, Mprotect, Msync, Madvise key.Binding
 	Write, Read, Fork, NewSubject          key.Binding
 	Open, Ftruncate, Close, Unlink, Kill   key.Binding
@@ -66,23 +66,23 @@ func DefaultKeyMap() KeyMap {
 		FilterKeep:  b("enter", "keep filter", "enter"),
 		FilterClear: b("esc", "clear filter", "esc"),
 
-		Mmap:        off("m", "mmap…", "m"),
-		Munmap:      off("u", "munmap…", "u"),
-		Mprotect:    off("p", "mprotect…", "p"),
-		Msync:       off("s", "msync…", "s"),
-		Madvise:     off("a", "madvise…", "a"),
-		Write:       off("w", "write…", "w"),
-		Read:        off("r", "read", "r"),
-		Fork:        off("f", "fork", "f"),
-		NewSubject:  off("n", "new subject", "n"),
-		Open:        off("o", "open / shm_open…", "o"),
-		Ftruncate:   off("t", "ftruncate…", "t"),
-		Close:       off("c", "close…", "c"),
-		Unlink:      off("x", "unlink…", "x"),
-		Kill:        off("K", "kill process", "K"),
+		Mmap:        b("m", "mmap…", "m"),
+		Munmap:      b("u", "munmap…", "u"),
+		Mprotect:    b("p", "mprotect…", "p"),
+		Msync:       b("s", "msync…", "s"),
+		Madvise:     b("a", "madvise…", "a"),
+		Write:       b("w", "write…", "w"),
+		Read:        b("r", "read", "r"),
+		Fork:        b("f", "fork", "f"),
+		NewSubject:  b("n", "new subject", "n"),
+		Open:        b("o", "open / shm_open…", "o"),
+		Ftruncate:   b("t", "ftruncate…", "t"),
+		Close:       b("c", "close…", "c"),
+		Unlink:      b("x", "unlink…", "x"),
+		Kill:        b("K", "kill process", "K"),
 		Console:     off(":", "C console", ":"),
-		NextProcess: off("tab", "next process", "tab"),
-		PrevProcess: off("shift+tab", "previous process", "shift+tab"),
+		NextProcess: b("tab", "next process", "tab"),
+		PrevProcess: b("shift+tab", "previous process", "shift+tab"),
 		Split:       off("v", "split view", "v"),
 		Lessons:     off("L", "lessons", "L"),
 	}
@@ -127,20 +127,6 @@ type filterHelp struct{ k KeyMap }
 func (f filterHelp) ShortHelp() []key.Binding { return []key.Binding{f.k.FilterKeep, f.k.FilterClear} }
 
 func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
-
-// enableActions turns on the action keys the viewer implements. They stay
-// on in read-only mode, where pressing one says why nothing happens; n
-// needs a way to start a subject.
-func (k *KeyMap) enableActions(opts Options) {
-	for _, b := range []*key.Binding{
-		&k.Mmap, &k.Munmap, &k.Mprotect, &k.Msync, &k.Madvise, &k.Write, &k.Read,
-		&k.Fork, &k.Open, &k.Ftruncate, &k.Close, &k.Unlink, &k.Kill,
-		&k.NextProcess, &k.PrevProcess,
-	} {
-		b.SetEnabled(true)
-	}
-	k.NewSubject.SetEnabled(opts.Spawn != nil)
-}
 
 // actions returns the bindings that act on the process.
 func (k KeyMap) actions() []key.Binding {

@@ -138,7 +138,6 @@ func New(opts Options) Model {
 	m.input.Prompt = "/"
 	m.input.Placeholder = "path, perms or kind — enter keeps it, esc clears"
 	m.table.empty = fmt.Sprintf("reading %s/%d/maps…", opts.Root, opts.PID)
-	m.keys.enableActions(opts)
 	m.applyStyles()
 	return m
 }
