@@ -29,6 +29,8 @@ Flags:
   --highlight DUR    how long changes glow and removed rows linger (default 3s)
   --theme NAME       auto, dark, light or projector (high contrast, 7:1)
   --json             with maps or a non-terminal stdout: print JSON
+  --keep             keep the files and /dev/shm objects your actions created
+                     (by default they are listed and removed on exit)
   --version          print the version
   -h, --help         this help
 
@@ -48,6 +50,7 @@ type config struct {
 	interval  time.Duration
 	highlight time.Duration
 	theme     string
+	keep      bool
 	command   []string // lab mode: the subject's command, empty for sleep infinity
 }
 
@@ -91,6 +94,7 @@ func parseArgs(args []string) (config, error) {
 	fs.DurationVar(&cfg.interval, "interval", cfg.interval, "")
 	fs.DurationVar(&cfg.highlight, "highlight", cfg.highlight, "")
 	fs.StringVar(&cfg.theme, "theme", cfg.theme, "")
+	fs.BoolVar(&cfg.keep, "keep", false, "")
 
 	var positional []string
 	for {

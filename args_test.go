@@ -26,9 +26,10 @@ func TestParseArgs(t *testing.T) {
 		{"bare pid", []string{"42"}, func(c config) bool { return c.pid == 42 }, ui.ModeAttached},
 		{"flags after pid", []string{"42", "--theme", "projector"}, func(c config) bool { return c.pid == 42 && c.theme == "projector" }, ui.ModeAttached},
 		{"self", []string{"--self"}, func(c config) bool { return c.self }, ui.ModeSelf},
+		{"keep", []string{"--keep"}, func(c config) bool { return c.keep && c.lab() }, ui.ModeLab},
 		{"maps json", []string{"maps", "7", "--json"}, func(c config) bool { return c.maps && c.json && c.pid == 7 }, ui.ModeAttached},
 		{"defaults", []string{"-p", "1"}, func(c config) bool {
-			return c.interval == 500*time.Millisecond && c.highlight == 3*time.Second && c.theme == "auto"
+			return c.interval == 500*time.Millisecond && c.highlight == 3*time.Second && c.theme == "auto" && !c.keep
 		}, ui.ModeAttached},
 	}
 	for _, tt := range tests {

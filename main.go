@@ -132,11 +132,37 @@ func runTUI(cfg config, mode ui.Mode, lab *labs, stderr io.Writer) int {
 		}
 	}()
 
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
+	final, err := p.Run()
+	if fm, ok := final.(ui.Model); ok {
+		lab.closeAll() // the processes first: a mapping keeps nothing alive once they are gone
+		reportCreated(stderr, fm.Created(), cfg.keep)
+	}
+	if err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		fmt.Fprintf(stderr, "mapscope: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// reportCreated lists the files and shm objects the user's actions created
+// and removes them, unless keep: they outlive every process (kernel
+// persistence), which is worth a line, and litter is not.
+func reportCreated(w io.Writer, created []ui.Created, keep bool) {
+	for _, c := range created {
+		if _, err := os.Lstat(c.Path); err != nil {
+			continue // removed since, by someone else
+		}
+		switch {
+		case keep:
+			fmt.Fprintf(w, "mapscope: kept %s (created in pid %d); it persists until removed\n", c.Path, c.PID)
+		default:
+			if err := os.Remove(c.Path); err != nil {
+				fmt.Fprintf(w, "mapscope: could not remove %s (created in pid %d): %v\n", c.Path, c.PID, err)
+				continue
+			}
+			fmt.Fprintf(w, "mapscope: removed %s, created in pid %d (it would have outlived every process; --keep keeps such objects)\n", c.Path, c.PID)
+		}
+	}
 }
 
 // refusal is the reason a RefusedError gives, without the leading

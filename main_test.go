@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"mapscope/ui"
 )
 
 // startSleep starts `sleep 1000` and ends it when the test ends.
@@ -203,4 +206,32 @@ func waitGone(t *testing.T, pid string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("lab subject %s still exists after mapscope returned", pid)
+}
+
+// TestReportCreated: objects the user's actions created are listed on exit
+// and removed, or kept with --keep; one removed meanwhile is not mentioned.
+func TestReportCreated(t *testing.T) {
+	dir := t.TempDir()
+	a, b, gone := filepath.Join(dir, "a.dat"), filepath.Join(dir, "b.dat"), filepath.Join(dir, "gone.dat")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out strings.Builder
+	reportCreated(&out, []ui.Created{{Path: a, PID: 7}, {Path: gone, PID: 7}}, false)
+	if _, err := os.Stat(a); !os.IsNotExist(err) {
+		t.Errorf("%s was not removed", a)
+	}
+	if got := out.String(); !strings.Contains(got, "removed "+a+", created in pid 7") || strings.Contains(got, gone) {
+		t.Errorf("report without --keep: %q", got)
+	}
+	out.Reset()
+	reportCreated(&out, []ui.Created{{Path: b, PID: 8}}, true)
+	if _, err := os.Stat(b); err != nil {
+		t.Errorf("--keep removed %s", b)
+	}
+	if got := out.String(); !strings.Contains(got, "kept "+b) {
+		t.Errorf("report with --keep: %q", got)
+	}
 }

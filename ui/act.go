@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -334,6 +335,9 @@ func (m *Model) addLog(entries ...logEntry) {
 func (m Model) onAction(msg actionMsg) (Model, tea.Cmd) {
 	m.busy = false
 	m.addLog(msg.entries...)
+	for _, e := range msg.entries {
+		m.noteObject(e)
+	}
 	i := m.procIndex(msg.id)
 	m.rememberOpen(msg.act, msg.entries)
 	if len(msg.entries) > 0 {
@@ -554,3 +558,24 @@ func (m *Model) askView(w, h int) string {
 	}
 	return strings.Join(out[:h], "\n")
 }
+
+// Created is one file or POSIX shm object an action created.
+type Created struct {
+	Path string // absolute: "/dev/shm/my_data", "/tmp/mapscope-demo.dat"
+	PID  int    // the process whose call created it
+}
+
+// noteObject keeps the list of objects actions created up to date.
+func (m *Model) noteObject(e logEntry) {
+	if e.created != "" {
+		m.created = append(slices.Clone(m.created), Created{Path: e.created, PID: e.pid})
+	}
+	if e.removed != "" {
+		m.created = slices.DeleteFunc(slices.Clone(m.created), func(c Created) bool { return c.Path == e.removed })
+	}
+}
+
+// Created lists the files and shm objects that actions created and did not
+// remove, oldest first: the caller reports them on exit (and removes them
+// unless asked to keep them), since they outlive every process.
+func (m Model) Created() []Created { return slices.Clone(m.created) }

@@ -427,6 +427,9 @@ func TestShmLifecycle(t *testing.T) {
 	if e[0].bad || fd < 0 {
 		t.Fatalf("shm_open: %+v", e[0])
 	}
+	if c := d.m.Created(); len(c) != 1 || c[0].Path != "/dev/shm"+name || c[0].PID != tr.Pid() {
+		t.Errorf("Created() = %+v after shm_open with O_CREAT, want /dev/shm%s", c, name)
+	}
 	d.act("t", nil, fmt.Sprintf("ftruncate(%d, 1024)", fd))
 	if fi, err := os.Stat("/dev/shm" + name); err != nil || fi.Size() != 1024 {
 		t.Fatalf("/dev/shm%s after ftruncate: %v, %v", name, fi, err)
@@ -453,6 +456,9 @@ func TestShmLifecycle(t *testing.T) {
 	d.act("x", nil, fmt.Sprintf("shm_unlink(%q)", name))
 	if _, err := os.Stat("/dev/shm" + name); !os.IsNotExist(err) {
 		t.Errorf("/dev/shm%s still exists after shm_unlink: %v", name, err)
+	}
+	if c := d.m.Created(); len(c) != 0 {
+		t.Errorf("Created() = %+v after shm_unlink, want nothing left", c)
 	}
 	if !strings.Contains(procMaps(t, tr.Pid()), "/dev/shm"+name+" (deleted)") {
 		t.Errorf("the mapping does not show (deleted):\n%s", procMaps(t, tr.Pid()))

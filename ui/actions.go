@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -34,6 +36,9 @@ type logEntry struct {
 	addr   uint64   // mmap: the new mapping, selected when it appears
 	fd     int      // open, shm_open: the new descriptor, or -1
 	err    error    // the call could not be made: the process is gone, refused
+
+	created string // the file or shm object this call created (absolute path)
+	removed string // the name this call removed (absolute path)
 }
 
 // String is the entry as one line of text, as the log shows it.
@@ -69,7 +74,59 @@ type opAction struct{ op mapping.Op }
 
 func (a opAction) text() string { return a.op.Text() }
 
-func (a opAction) run(t mapping.Target) []logEntry { return []logEntry{entryOf(a.op.Run(t))} }
+func (a opAction) run(t mapping.Target) []logEntry { return []logEntry{runOp(t, a.op)} }
+
+// runOp runs one operation, noting a file or shm object it creates or a
+// name it removes: mapscope lists what it created when it quits, and
+// removes it unless --keep (kernel persistence is a lesson, litter is not).
+func runOp(t mapping.Target, op mapping.Op) logEntry {
+	path, creates, removes := objectOf(t.Pid(), op)
+	existed := path != "" && exists(path)
+	e := entryOf(op.Run(t))
+	switch {
+	case e.bad || path == "":
+	case creates && !existed && exists(path):
+		e.created = path
+	case removes && !exists(path):
+		e.removed = path
+	}
+	return e
+}
+
+// objectOf returns the absolute path an operation may create (open or
+// shm_open with O_CREAT) or remove (unlink, shm_unlink).
+func objectOf(pid int, op mapping.Op) (path string, creates, removes bool) {
+	switch op := op.(type) {
+	case mapping.OpenOp:
+		return absIn(pid, op.Path), op.Flags&unix.O_CREAT != 0, false
+	case mapping.ShmOpenOp:
+		return "/dev/shm" + op.Name, op.Flags&unix.O_CREAT != 0, false
+	case mapping.UnlinkOp:
+		return absIn(pid, op.Path), false, true
+	case mapping.ShmUnlinkOp:
+		return "/dev/shm" + op.Name, false, true
+	}
+	return "", false, false
+}
+
+// absIn makes path absolute as process pid would resolve it: relative to
+// its working directory.
+func absIn(pid int, path string) string {
+	if strings.HasPrefix(path, "/") {
+		return path
+	}
+	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cwd, path)
+}
+
+// exists reports whether a name exists (a dangling symlink counts).
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
 
 // fdPlaceholder stands for a descriptor that does not exist yet in a
 // sequence's preview; it is shown as "fd".
@@ -112,7 +169,7 @@ func (a mmapFileAction) text() string {
 }
 
 func (a mmapFileAction) run(t mapping.Target) []logEntry {
-	first := entryOf(a.open.Run(t))
+	first := runOp(t, a.open)
 	out := []logEntry{first}
 	if first.bad {
 		return out

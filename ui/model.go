@@ -98,11 +98,12 @@ type Model struct {
 	echo      string
 	rowBuilds int // how many times the row list was rebuilt (tests)
 
-	form *form    // the open action form, if any
-	ask  *confirm // the open yes/no question, if any
-	busy bool     // an action is running; the next waits
-	log  []logEntry
-	fctx formContext // what the next form is prefilled from
+	form    *form    // the open action form, if any
+	ask     *confirm // the open yes/no question, if any
+	busy    bool     // an action is running; the next waits
+	log     []logEntry
+	fctx    formContext // what the next form is prefilled from
+	created []Created   // files and shm objects actions created, not yet removed
 }
 
 // New returns the viewer for opts. Nothing is read until the program runs
