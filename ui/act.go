@@ -61,6 +61,7 @@ type askKind uint8
 const (
 	askAttach askKind = iota // attach to a process mapscope did not start
 	askKill                  // kill the subject or an attached process
+	askFork                  // fork a multi-threaded process
 )
 
 // screen lays the screen out for the current state.
@@ -165,6 +166,12 @@ func (m *Model) startAction(keystroke string) (tea.Cmd, string) {
 			m.fail(mapping.ErrForkSelf.Error())
 			return nil, "fork (refused in --self)"
 		}
+		if p.haveIdent && p.ident.Threads > 1 {
+			m.ask = &confirm{kind: askFork, id: p.id, question: fmt.Sprintf(
+				"pid %d has %d threads; the child will have only the one that forks, and locks the others hold stay locked in it forever (a malloc may hang). Fork anyway?",
+				p.pid, p.ident.Threads)}
+			return nil, "asks before forking"
+		}
 		m.busy = true
 		m.status, m.statusBad = "fork() …", false
 		return forkCmd(p.id, p.target), "fork"
@@ -221,6 +228,15 @@ func (m Model) onAskKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.echo = echo(msg, "attach")
 		m.status, m.statusBad = fmt.Sprintf("attaching to pid %d…", p.pid), false
 		return m, attachCmd(p.id, p.pid, m.opts.Attach, ask.keystroke)
+	case askFork:
+		if p.exited || p.target == nil || m.busy {
+			m.fail("nothing was forked: the process is gone or busy")
+			return m, nil
+		}
+		m.echo = echo(msg, "fork")
+		m.busy = true
+		m.status, m.statusBad = "fork() …", false
+		return m, forkCmd(p.id, p.target)
 	default:
 		m.echo = echo(msg, "kill")
 		return m, killCmd(p.id, p.target, p.pid, p.id != 0 || m.opts.Mode == ModeLab)

@@ -643,3 +643,34 @@ func TestAttachAsksFirst(t *testing.T) {
 		t.Errorf("state %q after detaching, want S", st)
 	}
 }
+
+// untouchable is a Target whose every call panics: for tests that check
+// that nothing reaches the process.
+type untouchable struct{ mapping.Target }
+
+func (untouchable) Pid() int { return 4242 }
+
+// TestForkAsksForThreads: forking a multi-threaded process leaves a child
+// with one thread and possibly held locks (engine.md fact 15), so f asks
+// first, and anything but y forks nothing.
+func TestForkAsksForThreads(t *testing.T) {
+	m, _ := fixtureModel(t, 120, 40, Options{Mode: ModeLab, Target: untouchable{}})
+	id := fixtureIdentity
+	id.Threads = 4
+	m, _ = send(t, m, snapshotMsg{snap: m.p().snap, totals: fixtureTotals, ident: &id})
+	m = press(t, m, "f")
+	if m.ask == nil || m.busy || !strings.Contains(plain(m), "has 4 threads") {
+		t.Fatalf("f on a 4-thread process did not ask; status %q", m.status)
+	}
+	m, cmd := send(t, m, keyMsg("n"))
+	if cmd != nil || m.ask != nil || m.busy || len(m.procs) != 1 {
+		t.Error("declining the fork did something")
+	}
+	// With one thread there is no question: the fork command is issued.
+	id.Threads = 1
+	m, _ = send(t, m, snapshotMsg{snap: m.p().snap, totals: fixtureTotals, ident: &id})
+	m, cmd = send(t, m, keyMsg("f"))
+	if m.ask != nil || cmd == nil || !m.busy {
+		t.Error("f on a single-threaded process did not fork at once")
+	}
+}
