@@ -1,10 +1,13 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -108,4 +111,63 @@ func TestForkDuringNanosleep(t *testing.T) {
 	if st, _ := child.Exited(); st.Signal != 0 || st.Code != 0 {
 		t.Errorf("the child %s, want exit status 0", st)
 	}
+}
+
+// TestExitKillGetppid: getppid in a forked child names the parent; exit(3)
+// in a child ends it with status 3 (and it is reaped: no zombie); kill from
+// the parent ends another child with the signal; Self refuses to exit or to
+// signal itself.
+func TestExitKillGetppid(t *testing.T) {
+	parent := spawnSleeper(t)
+	child, _, err := parent.Fork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := ok(t)(child.Getppid()); c.Value() != int64(parent.Pid()) || c.Text != "getppid()" {
+		t.Errorf("getppid() in the child = %s, want %d", c, parent.Pid())
+	}
+	c, err := child.Exit(3)
+	if !errors.Is(err, ErrExited) || c.Text != "exit(3)" {
+		t.Errorf("exit(3): %s, %v; want the exit reported", c, err)
+	}
+	<-child.Done()
+	if st, ok := child.Exited(); !ok || st.Code != 3 || st.Signal != 0 {
+		t.Errorf("child ended %+v, want exit status 3", st)
+	}
+	waitGone(t, child.Pid())
+
+	second, _, err := parent.Fork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := ok(t)(parent.Kill(second.Pid(), unix.SIGTERM)); c.Text != fmt.Sprintf("kill(%d, SIGTERM)", second.Pid()) || c.Value() != 0 {
+		t.Errorf("kill = %s", c)
+	}
+	<-second.Done()
+	if st, _ := second.Exited(); st.Signal != unix.SIGTERM {
+		t.Errorf("second child ended %+v, want killed by SIGTERM", st)
+	}
+	waitGone(t, second.Pid())
+	if st := statusField(t, parent.Pid(), "State"); !strings.HasPrefix(st, "S") && !strings.HasPrefix(st, "R") {
+		t.Errorf("parent state %s after its children ended", st)
+	}
+
+	self := NewSelf()
+	if _, err := self.Exit(0); !errors.Is(err, ErrRefused) {
+		t.Errorf("Self.Exit: %v, want a refusal", err)
+	}
+	if _, err := self.Kill(os.Getpid(), unix.SIGKILL); !errors.Is(err, ErrRefused) {
+		t.Errorf("Self.Kill(self): %v, want a refusal", err)
+	}
+}
+
+// waitGone waits up to 3 s for a process to disappear (reaped, not a zombie).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			return
+		}
+	}
+	t.Errorf("process %d is still there (state %s): not reaped", pid, statusField(t, pid, "State"))
 }

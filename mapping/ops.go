@@ -198,6 +198,36 @@ func (o ops) Getpid() (Call, error) {
 	return o.call(c, request{name: c.Name, nr: sysno.getpid})
 }
 
+// Getppid asks the process for its parent's PID: getppid().
+func (o ops) Getppid() (Call, error) {
+	c := Call{Name: "getppid", Text: "getppid()"}
+	return o.call(c, request{name: c.Name, nr: sysno.getppid})
+}
+
+// Kill sends sig to process pid from inside the process: kill(pid, sig).
+func (o ops) Kill(pid int, sig unix.Signal) (Call, error) {
+	c := Call{Name: "kill", Text: fmt.Sprintf("kill(%d, %s)", pid, signalName(sig))}
+	return o.call(c, request{name: c.Name, nr: sysno.kill, args: [6]uint64{sarg(pid), uint64(sig)}})
+}
+
+// Exit ends the process as exit(code) does — with exit_group, the system
+// call glibc's exit makes after running its handlers (which an injected
+// call cannot run: stdio buffers the process has not flushed are lost). A
+// process that exits does not return: the Call is not Done and the error
+// reports the exit, which is the result.
+func (o ops) Exit(code int) (Call, error) {
+	c := Call{Name: "exit", Text: fmt.Sprintf("exit(%d)", code)}
+	return o.call(c, request{name: c.Name, nr: sysno.exitGroup, args: [6]uint64{sarg(code)}})
+}
+
+// signalName is a signal as C names it: "SIGTERM", or its number.
+func signalName(sig unix.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprint(int(sig))
+}
+
 // ReadMemory reads n bytes at addr as the process itself would: an address
 // the process could not read gives a *Fault (SIGSEGV with SEGV_MAPERR or
 // SEGV_ACCERR), with the bytes read before it. Reading an untouched

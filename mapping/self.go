@@ -84,6 +84,12 @@ func (s *Self) allowed(req request) error {
 		if !s.owns(a[0], a[1]) {
 			return s.refuse("0x%x is not in a mapping made through mapscope; changing the Go runtime's memory would crash the explorer", a[0])
 		}
+	case sysno.exitGroup:
+		return s.refuse("exit would end mapscope itself; quit with q")
+	case sysno.kill:
+		if int(int64(a[0])) == s.pid || int(int64(a[0])) <= 0 {
+			return s.refuse("kill(%d, …) would signal mapscope itself (or its whole group)", int(int64(a[0])))
+		}
 	case sysno.close, sysno.ftruncate:
 		if !s.fds[int(a[0])] {
 			return s.refuse("descriptor %d was not opened through mapscope; the explorer itself uses it", int(a[0]))

@@ -69,6 +69,7 @@ func (t *Tracee) operate(op string, f func(*session) error) error {
 	if t.hasExited() {
 		return t.exitError(op)
 	}
+	defer t.forgetIfExited()
 	st, err := readProcStatus(t.pid)
 	if err != nil {
 		return err
@@ -89,6 +90,20 @@ func (t *Tracee) operate(op string, f func(*session) error) error {
 		err = f(s)
 	}
 	return errors.Join(err, s.finish())
+}
+
+// forgetIfExited drops a process that ended during an operation (it called
+// exit, or was killed) from the thread's watch, and has its parent reap it
+// if it was a fork child, as poll does for one that ends between
+// operations.
+func (t *Tracee) forgetIfExited() {
+	if !t.hasExited() {
+		return
+	}
+	if _, ok := t.th.tracees[t.pid]; ok {
+		delete(t.th.tracees, t.pid)
+		t.reapInParent()
+	}
 }
 
 // stop interrupts the process and waits for the event stop (engine.md fact

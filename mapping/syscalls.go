@@ -8,4 +8,5 @@ type syscallNumbers struct {
 	unlink, unlinkat                       int
 	getpid, restartSyscall                 int
 	clone, wait4                           int
+	exitGroup, kill, getppid               int
 }

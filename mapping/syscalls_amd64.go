@@ -15,5 +15,8 @@ var sysno = syscallNumbers{
 	getpid:         39,
 	restartSyscall: 219,
 	clone:          56,
+	exitGroup:      231,
+	kill:           62,
+	getppid:        110,
 	wait4:          61,
 }

@@ -17,5 +17,8 @@ var sysno = syscallNumbers{
 	getpid:         172,
 	restartSyscall: 128,
 	clone:          220,
+	exitGroup:      94,
+	kill:           129,
+	getppid:        173,
 	wait4:          260,
 }

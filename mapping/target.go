@@ -1,5 +1,7 @@
 package mapping
 
+import "golang.org/x/sys/unix"
+
 // Target is a process the operations act on: a Tracee (a spawned or attached
 // process, through ptrace) or Self (mapscope's own process). Every method is
 // safe to call from any goroutine.
@@ -38,6 +40,12 @@ type Target interface {
 	ShmUnlink(name string) (Call, error)
 	// Getpid returns the process's own idea of its PID.
 	Getpid() (Call, error)
+	// Getppid returns the PID of the process's parent.
+	Getppid() (Call, error)
+	// Kill sends a signal from inside the process.
+	Kill(pid int, sig unix.Signal) (Call, error)
+	// Exit ends the process (exit_group); Self refuses.
+	Exit(code int) (Call, error)
 
 	// ReadMemory reads as the process would; a *Fault reports the signal
 	// the process would have got.
