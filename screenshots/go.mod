@@ -7,6 +7,7 @@ tool github.com/charmbracelet/freeze
 require (
 	github.com/beevik/etree v1.5.0
 	github.com/charmbracelet/freeze v0.2.2
+	github.com/go-fonts/dejavu v0.3.2
 	github.com/kanrichan/resvg-go v0.0.2-0.20231001163256-63db194ca9f5
 )
 

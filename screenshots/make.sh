@@ -4,10 +4,11 @@
 #
 #   screenshots/make.sh            writes screenshots/*.png
 #
-# Needs: go, tmux. The renderer (charmbracelet/freeze v0.2.2 and resvg) is
-# built from the Go module proxy through screenshots/go.mod, a small module
-# of its own so the program's go.mod does not carry it; after the first
-# run it builds from the module cache, offline.
+# Needs: go, tmux. The renderer (charmbracelet/freeze v0.2.2, resvg, and
+# DejaVu Sans Mono from go-fonts/dejavu) is built from the Go module proxy
+# through screenshots/go.mod, a small module of its own so the program's
+# go.mod does not carry it; after the first run it builds from the module
+# cache, offline.
 #
 # How a picture is made:
 #
@@ -17,7 +18,9 @@
 #                  gives the screen as text with SGR colour escapes
 #   ansinorm       rewrites those escapes into the subset freeze draws right
 #   freeze         --language ansi: lays the text out as SVG (JetBrains Mono)
-#   svg2png        rasterises the SVG with resvg, as freeze would
+#   svg2png        rasterises the SVG with resvg, as freeze would; the few
+#                  characters JetBrains Mono lacks (⇄ ✖) come from DejaVu
+#                  Sans Mono, as a terminal's font fallback would draw them
 #
 # Why two tmux servers: Bubble Tea's renderer paints the blank end of a
 # line (the selected row's highlight bar) with "erase to end of line" in the
@@ -108,20 +111,33 @@ wait_for() {
 	exit 1
 }
 
-# shot NAME KEY...: starts mapscope (lab mode: its own idle subject), waits
-# for the table, types the keys (tmux send-keys names: Enter, j, ?), lets
-# the screen settle and writes screenshots/NAME.png.
+# shot NAME STEP...: starts mapscope in lab mode (its own idle subject,
+# with the flags in the array $flags), waits for the table, runs the steps
+# in order, lets the screen settle and writes screenshots/NAME.png. A step
+# is either
+#   wait:TEXT  wait until the screen shows TEXT: a call has returned, a
+#              form is open; calls run in the subject through ptrace and
+#              take their time, and a key sent before the screen is ready
+#              could land elsewhere
+#   a key      for tmux send-keys: a key name (Enter, Tab, Right, Space,
+#              C-u, ?) or text typed as is (4k)
+flags=()
 shot() {
-	local name=$1 key
+	local name=$1 step
 	shift
 	tmux -S "$inner" -f "$tmp/inner.conf" new-session -d -s shot -x "$cols" -y "$rows" \
-		"env TERM=xterm-256color COLORTERM=truecolor $tmp/mapscope"
+		"env TERM=xterm-256color COLORTERM=truecolor $tmp/mapscope ${flags[*]}"
 	tmux -S "$outer" -f "$tmp/outer.conf" new-session -d -s view -x "$cols" -y "$rows" \
 		"env TERM=tmux-256color tmux -S $inner attach -t shot"
 	wait_for "[heap]"
-	for key in "$@"; do
-		tmux -S "$inner" send-keys -t shot "$key"
-		sleep 0.3
+	for step in "$@"; do
+		case $step in
+		wait:*) wait_for "${step#wait:}" ;;
+		*)
+			tmux -S "$inner" send-keys -t shot "$step"
+			sleep 0.3
+			;;
+		esac
 	done
 	sleep 1.5 # a refresh or two, and the last key's echo
 	tmux -S "$outer" capture-pane -p -e -N -t view >"$tmp/$name.ans"
@@ -140,7 +156,33 @@ shot() {
 }
 
 echo "== shots"
-# The main screen: [heap] (the sixth row) selected, the detail pane open.
-shot mapscope j j j j j Enter
-# The help screen.
+# Changes glow for --highlight, fading in three steps; 30s keeps them at
+# full strength until a scene's picture is taken.
+flags=(--highlight 30s)
+# The main picture: an 8 KiB MAP_SHARED anonymous mmap (the form opens on
+# mmap's defaults; tab tab reaches "sharing", right picks MAP_SHARED), then
+# mprotect of its first page to PROT_READ (the new mapping is selected and
+# prefills the form: tab to length, clear it, 4k; tab to prot, right to
+# PROT_WRITE, space clears it). The table shows the mapping split in two,
+# highlighted; the call log both calls; enter opens the detail pane on the
+# read-only half.
+shot mapscope \
+	m wait:"── mmap" Tab Tab Right wait:"MAP_SHARED | MAP_ANONYMOUS" \
+	Enter wait:"MAP_ANONYMOUS, -1, 0) = 0x" \
+	p wait:"── mprotect" Tab C-u 4k Tab Right Space wait:", 4096, PROT_READ)" \
+	Enter wait:"4096, PROT_READ) = 0" \
+	Enter wait:"KernelPageSize"
+# The mmap form with its C preview: MAP_SHARED, backed by a POSIX shared
+# memory object (backing: right right picks shm), which the preview shows
+# as shm_open, ftruncate, mmap and close.
+shot form \
+	m wait:"── mmap" Tab Tab Right Tab Right Right wait:"shm_open("
+# fork: a MAP_SHARED mapping first (so the child shares something with its
+# parent), then f; the child appears as a tab, and tab switches to it.
+shot fork \
+	m wait:"── mmap" Tab Tab Right wait:"MAP_SHARED | MAP_ANONYMOUS" \
+	Enter wait:"MAP_ANONYMOUS, -1, 0) = 0x" \
+	f wait:"fork() = 0" Tab wait:"tab → process"
+# The help screen, as a first run without flags shows it.
+flags=()
 shot help '?'

@@ -484,7 +484,11 @@ func (ev *evaluator) printf(format string, args []value, pos Pos) string {
 			if !long {
 				n = trunc(uint64(v.int64()), 4)
 			}
-			fmt.Fprintf(&b, "%"+spec+string(conv), n)
+			verb := string(conv)
+			if conv == 'u' {
+				verb = "d" // Go's %d of an unsigned number
+			}
+			fmt.Fprintf(&b, "%"+spec+verb, n)
 		case 'c':
 			fmt.Fprintf(&b, "%"+spec+"c", rune(byte(next().n)))
 		case 's':

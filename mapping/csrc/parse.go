@@ -417,10 +417,10 @@ func (p *parser) assignment() expr {
 	lhs := p.binary(1)
 	if t := p.peek(); assignOps[t.t] {
 		p.next()
-		switch lhs.(type) {
+		switch l := lhs.(type) {
 		case *ident, *index:
 		case *unary:
-			if lhs.(*unary).op != token.MUL {
+			if l.op != token.MUL {
 				p.fail(t.pos, "the left side of %s cannot be assigned to", t.lit)
 			}
 		default:

@@ -10,6 +10,11 @@
 //     back on the font's real grid here, one cell per column.
 //   - the text is set in JetBrains Mono NL (no ligatures): a terminal draws
 //     "->" or "!=" as two cells, and so should its picture.
+//   - a character JetBrains Mono lacks (mapscope's tab bar hint ⇄, its error
+//     mark ✖) is drawn from DejaVu Sans Mono, as a terminal falls back to
+//     another font, instead of as a blank box. That font comes from a Go
+//     module too (go-fonts/dejavu), not from the machine, so every machine
+//     draws the same picture.
 //
 // Doing the conversion here rather than in freeze also sidesteps freeze
 // v0.2.2's pinned wazero v1.8.0, whose compiler crashes (SIGSEGV in the Go
@@ -31,6 +36,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/charmbracelet/freeze/font"
+	"github.com/go-fonts/dejavu/dejavusansmono"
 	resvg "github.com/kanrichan/resvg-go"
 )
 
@@ -103,6 +109,11 @@ func run(in, out string, scale float32) error {
 	}
 	defer fontdb.Close()
 	if err := fontdb.LoadFontData(font.JetBrainsMonoNLTTF); err != nil {
+		return err
+	}
+	// The fallback: resvg looks in the font database for a font that has
+	// a character the named family lacks.
+	if err := fontdb.LoadFontData(dejavusansmono.TTF); err != nil {
 		return err
 	}
 	tree, err := worker.NewTreeFromData(svg, &resvg.Options{
