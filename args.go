@@ -19,6 +19,9 @@ Usage:
   mapscope [flags] -p PID          watch a running process (also: mapscope PID)
   mapscope [flags] --self          watch mapscope itself
   mapscope maps PID [--json]       print the mapping table (or JSON) and exit
+  mapscope run [--maps] [--json] [-p PID] FILE.c|-
+                                   run C (the console's language) in a fresh
+                                   subject, or in PID; print each call
 
 When standard output is not a terminal, mapscope prints the table and exits.
 
@@ -51,6 +54,8 @@ type config struct {
 	highlight time.Duration
 	theme     string
 	keep      bool
+	run       string // mapscope run: the program's file, "-" for stdin
+	runMaps   bool   // mapscope run --maps
 	command   []string // lab mode: the subject's command, empty for sleep infinity
 }
 
@@ -79,6 +84,9 @@ func parseArgs(args []string) (config, error) {
 			}
 			break
 		}
+	}
+	if len(args) > 0 && args[0] == "run" {
+		return parseRun(cfg, args[1:])
 	}
 	if len(args) > 0 && args[0] == "maps" {
 		cfg.maps = true
@@ -146,5 +154,39 @@ func parseArgs(args []string) (config, error) {
 	default:
 		return cfg, fmt.Errorf("unknown theme %q: use auto, dark, light or projector", cfg.theme)
 	}
+	return cfg, nil
+}
+
+// parseRun reads the arguments of `mapscope run`.
+func parseRun(cfg config, args []string) (config, error) {
+	fs := flag.NewFlagSet("mapscope run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&cfg.pid, "p", 0, "")
+	fs.BoolVar(&cfg.json, "json", false, "")
+	fs.BoolVar(&cfg.runMaps, "maps", false, "")
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return cfg, errHelp
+			}
+			return cfg, fmt.Errorf("%v; see mapscope --help", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	switch {
+	case len(positional) == 0:
+		return cfg, errors.New("run needs a program: mapscope run FILE.c (or - for standard input)")
+	case len(positional) > 1:
+		return cfg, fmt.Errorf("unexpected argument %q: run takes one program", positional[1])
+	case cfg.pid < 0:
+		return cfg, fmt.Errorf("-p %d is not a process ID (a positive number)", cfg.pid)
+	}
+	cfg.run = positional[0]
 	return cfg, nil
 }

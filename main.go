@@ -55,6 +55,9 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 		fmt.Fprintf(stdout, "mapscope %s\n", version)
 		return exitOK
 	}
+	if cfg.run != "" {
+		return runProgram(cfg, stdout, stderr)
+	}
 
 	// Lab mode: start the subject first, so every other path is the same.
 	var lab *labs
@@ -177,29 +180,16 @@ func refusal(err error) string {
 
 // printMaps writes the table (or JSON) of `mapscope maps PID`.
 func printMaps(w io.Writer, pid int, asJSON bool) error {
-	id, err := procmaps.ReadIdentity(procRoot, pid)
+	r, err := report(pid)
 	if err != nil {
 		return err
 	}
-	snap, _, err := procmaps.NewSource(procRoot, pid).Read()
-	if err != nil {
-		return err
-	}
-	totals, err := procmaps.ReadTotals(procRoot, pid)
-	if err != nil {
-		return err
-	}
-	smaps, err := procmaps.ReadAllSmaps(procRoot, pid)
-	if err != nil {
-		return err
-	}
-	report := procmaps.NewReport(id, totals, snap, smaps)
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(report)
+		return enc.Encode(r)
 	}
-	return procmaps.WriteTable(w, report)
+	return procmaps.WriteTable(w, r)
 }
 
 // explain turns an error about reading a process into one sentence that
