@@ -72,6 +72,8 @@ func (m *Model) screen() screen {
 		extra, must = m.form.height(), true
 	case m.ask != nil:
 		extra, must = 3, true
+	case m.console.open:
+		extra, must = max(m.logHeight(), 4)+2, true
 	default:
 		extra = m.logHeight()
 	}
@@ -122,7 +124,7 @@ func matchesKey(b key.Binding, keystroke string) bool {
 func (m *Model) isAction(keystroke string) bool {
 	k := m.keys
 	for _, b := range []key.Binding{k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read,
-		k.Open, k.Ftruncate, k.Close, k.Unlink, k.Fork, k.Kill} {
+		k.Open, k.Ftruncate, k.Close, k.Unlink, k.Fork, k.Kill, k.Console} {
 		if b.Enabled() && matchesKey(b, keystroke) {
 			return true
 		}
@@ -160,6 +162,9 @@ func (m *Model) startAction(keystroke string) (tea.Cmd, string) {
 	case m.busy:
 		m.fail("a call is still running; wait for its result")
 		return nil, "nothing (busy)"
+	}
+	if matchesKey(k.Console, keystroke) {
+		return m.openConsole(), "C console"
 	}
 	if matchesKey(k.Fork, keystroke) {
 		if _, self := p.target.(*mapping.Self); self {
@@ -515,7 +520,11 @@ func (m *Model) logLines(n int) []logLine {
 	for i := len(m.log) - 1; i >= 0 && len(out) < n; i-- {
 		e := m.log[i]
 		var lines []logLine
-		lines = append(lines, logLine{pid: e.pid, text: e.String(), bad: e.bad})
+		who := e.label
+		if who == "" {
+			who = strconv.Itoa(e.pid)
+		}
+		lines = append(lines, logLine{who: who, text: e.String(), bad: e.bad, output: e.output})
 		if e.bad && e.why != "" {
 			lines = append(lines, logLine{text: "  " + e.why, note: true})
 		}
@@ -534,9 +543,9 @@ func (m *Model) logLines(n int) []logLine {
 
 // logLine is one line of the call log panel.
 type logLine struct {
-	pid       int
-	text      string
-	bad, note bool
+	who               string // "811", "parent 811"
+	text              string
+	bad, note, output bool
 }
 
 // logView draws the call log panel: a title rule and the last lines.
@@ -549,9 +558,11 @@ func (m *Model) logView(w, h int) string {
 		case l.note:
 			s = "          " + st.FieldMeaning.Render(printable(l.text))
 		case l.bad:
-			s = " " + st.LogPID.Render(fmt.Sprintf("[%d]", l.pid)) + " " + st.StatusError.Render(printable(l.text))
+			s = " " + st.LogPID.Render("["+l.who+"]") + " " + st.StatusError.Render(printable(l.text))
+		case l.output:
+			s = " " + st.LogPID.Render("["+l.who+"]") + " " + st.FieldValue.Render("» "+printable(l.text))
 		default:
-			s = " " + st.LogPID.Render(fmt.Sprintf("[%d]", l.pid)) + " " + st.Command.Render(printable(l.text))
+			s = " " + st.LogPID.Render("["+l.who+"]") + " " + st.Command.Render(printable(l.text))
 		}
 		out = append(out, fitWidth(s, w))
 	}

@@ -674,3 +674,71 @@ func TestForkAsksForThreads(t *testing.T) {
 		t.Error("f on a single-threaded process did not fork at once")
 	}
 }
+
+// TestConsolePaste: a three-line snippet pasted into the console runs in
+// the subject: three calls in the log, and the new mapping on screen,
+// selected.
+func TestConsolePaste(t *testing.T) {
+	d, tr := labModel(t)
+	name := fmt.Sprintf("/mapscope-console-%d", tr.Pid())
+	t.Cleanup(func() { os.Remove("/dev/shm" + name) })
+	d.press(":")
+	if !d.m.console.open || !strings.Contains(plain(d.m), "c> ") {
+		t.Fatalf("the console did not open:\n%s", plain(d.m))
+	}
+	snippet := fmt.Sprintf(`int fd = shm_open(%q, O_CREAT | O_RDWR, 0666);
+ftruncate(fd, 4096);
+void* p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+`, name)
+	n := len(d.m.log)
+	m, cmd := send(t, d.m, tea.PasteMsg{Content: snippet})
+	d.m = m
+	d.run(cmd)
+	d.until("the snippet's three calls", func(m Model) bool { return len(m.log) >= n+3 && !m.busy })
+	got := d.m.log[n:]
+	wants := []string{
+		fmt.Sprintf("shm_open(%q, O_CREAT | O_RDWR, 0666) = ", name),
+		"ftruncate(", "mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ",
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d log lines, want 3: %+v", len(got), got)
+	}
+	for i, w := range wants {
+		if !strings.HasPrefix(got[i].text, w) || got[i].bad {
+			t.Errorf("log line %d = %q, want %q…", i, got[i].text, w)
+		}
+	}
+	d.refreshed("the shm mapping on screen", func(s string) bool { return strings.Contains(s, "/dev/shm"+name) })
+	if mp, _, ok := d.m.table.selected(); !ok || mp.Path != "/dev/shm"+name {
+		t.Errorf("the new mapping is not selected")
+	}
+	screen := plain(d.m)
+	for _, w := range []string{"shm_open(", "ftruncate(", "/dev/shm" + name} {
+		if !strings.Contains(screen, w) {
+			t.Errorf("screen lacks %q:\n%s", w, screen)
+		}
+	}
+	// A line typed and entered runs too; its variable is remembered.
+	for _, r := range `printf("%d\n", fd);` {
+		d.press(string(r))
+	}
+	d.press("enter")
+	d.until("the printf", func(m Model) bool { return !m.busy && len(m.log) > n+3 })
+	if last := d.m.log[len(d.m.log)-1]; !last.output || last.text == "" {
+		t.Errorf("printf output not in the log: %+v", last)
+	}
+	// A syntax error shows line, column and caret, and runs nothing.
+	before := len(d.m.log)
+	for _, r := range `int x = ;` {
+		d.press(string(r))
+	}
+	d.press("enter")
+	if e := d.m.log[len(d.m.log)-1]; len(d.m.log) != before+1 || !e.bad || !strings.Contains(e.text, "line 1, column 9") {
+		t.Errorf("syntax error entry: %+v", d.m.log[before:])
+	}
+	// ↑ brings the line back.
+	d.press("up")
+	if d.m.console.input.Value() != "int x = ;" {
+		t.Errorf("history: %q", d.m.console.input.Value())
+	}
+}

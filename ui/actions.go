@@ -39,6 +39,9 @@ type logEntry struct {
 
 	created string // the file or shm object this call created (absolute path)
 	removed string // the name this call removed (absolute path)
+
+	label  string // the console's name of the process ("parent 811"); "" shows the PID
+	output bool   // a line the program printed, not a call
 }
 
 // String is the entry as one line of text, as the log shows it.

@@ -16,6 +16,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onAskKey(msg)
 	case m.form != nil:
 		return m.onFormKey(msg)
+	case m.console.open:
+		return m.onConsoleKey(msg)
 	}
 	if !m.busy {
 		m.status, m.statusBad = "", false

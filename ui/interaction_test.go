@@ -156,10 +156,10 @@ func TestFilter(t *testing.T) {
 
 func TestDisabledActionExplains(t *testing.T) {
 	m, _ := fixtureModel(t, 120, 30, Options{})
-	if m.keys.Console.Enabled() {
-		t.Fatal("the console binding is enabled in a build without the console")
+	if m.keys.Split.Enabled() {
+		t.Fatal("the split view binding is enabled in a build without the split view")
 	}
-	for key, name := range map[string]string{":": "C console", "v": "split view", "L": "lessons"} {
+	for key, name := range map[string]string{"v": "split view"} {
 		mm := press(t, m, key)
 		if !strings.Contains(mm.status, name+" is not in this version") {
 			t.Errorf("%s: status %q", key, mm.status)
@@ -168,10 +168,10 @@ func TestDisabledActionExplains(t *testing.T) {
 			t.Errorf("%s: message not on screen", key)
 		}
 	}
-	if strings.Contains(plain(press(t, m, "?")), "C console") {
-		t.Error("help lists the disabled console binding")
+	if strings.Contains(plain(press(t, m, "?")), "split view") {
+		t.Error("help lists the disabled split view binding")
 	}
-	if m = press(t, m, ":", "j"); m.status != "" {
+	if m = press(t, m, "v", "j"); m.status != "" {
 		t.Error("the message outlived the next key")
 	}
 }

@@ -80,7 +80,7 @@ func DefaultKeyMap() KeyMap {
 		Close:       b("c", "close…", "c"),
 		Unlink:      b("x", "unlink…", "x"),
 		Kill:        b("K", "kill process", "K"),
-		Console:     off(":", "C console", ":"),
+		Console:     b(":", "C console", ":"),
 		NextProcess: b("tab", "next process", "tab"),
 		PrevProcess: b("shift+tab", "previous process", "shift+tab"),
 		Split:       off("v", "split view", "v"),

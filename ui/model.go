@@ -104,6 +104,7 @@ type Model struct {
 	log     []logEntry
 	fctx    formContext // what the next form is prefilled from
 	created []Created   // files and shm objects actions created, not yet removed
+	console console
 }
 
 // New returns the viewer for opts. Nothing is read until the program runs
@@ -125,13 +126,14 @@ func New(opts Options) Model {
 		opts.Now = time.Now
 	}
 	m := Model{
-		opts:   opts,
-		keys:   DefaultKeyMap(),
-		isDark: true,
-		help:   help.New(),
-		input:  textinput.New(),
-		clock:  opts.Now(),
-		fctx:   formContext{lastFD: -1},
+		opts:    opts,
+		keys:    DefaultKeyMap(),
+		isDark:  true,
+		help:    help.New(),
+		input:   textinput.New(),
+		clock:   opts.Now(),
+		fctx:    formContext{lastFD: -1},
+		console: newConsole(),
 	}
 	role := map[Mode]string{ModeLab: "subject", ModeAttached: "attached", ModeSelf: "mapscope", ModeReadOnly: "watched"}[opts.Mode]
 	m.addProc(opts.PID, role, 0, opts.Target)
@@ -196,6 +198,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, cmd = m.onAttach(msg)
 	case killMsg:
 		m, cmd = m.onKill(msg)
+	case consoleMsg:
+		m, cmd = m.onConsole(msg)
+	case tea.PasteMsg:
+		switch {
+		case m.form != nil:
+			cmd = m.form.update(msg)
+		case m.console.open:
+			m, cmd = m.onConsolePaste(msg)
+		case m.editing:
+			m.input, cmd = m.input.Update(msg)
+			m.setFilter(m.input.Value())
+		}
 	case tea.KeyPressMsg:
 		m, cmd = m.onKey(msg)
 	case tea.MouseClickMsg:

@@ -193,6 +193,8 @@ func (m *Model) extraView(w, h int) string {
 		out = m.form.view(&m.styles, w)
 	case m.ask != nil:
 		return m.askView(w, h)
+	case m.console.open:
+		return m.consoleView(w, h)
 	default:
 		return m.logView(w, h)
 	}

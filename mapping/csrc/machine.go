@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -201,6 +202,21 @@ func (m *Machine) Load(src string) error {
 	}
 	m.declared = c.declared
 	return nil
+}
+
+// SetEvents replaces the function that receives the events (nil: none).
+func (m *Machine) SetEvents(f func(Event)) {
+	if f == nil {
+		f = func(Event) {}
+	}
+	m.events = f
+}
+
+// Variables lists the names the program has declared so far, sorted.
+func (m *Machine) Variables() []string {
+	names := slices.Collect(maps.Keys(m.declared))
+	slices.Sort(names)
+	return names
 }
 
 // Processes returns every process the program has run in, the first one
