@@ -54,8 +54,8 @@ type config struct {
 	highlight time.Duration
 	theme     string
 	keep      bool
-	run       string // mapscope run: the program's file, "-" for stdin
-	runMaps   bool   // mapscope run --maps
+	run       string   // mapscope run: the program's file, "-" for stdin
+	runMaps   bool     // mapscope run --maps
 	command   []string // lab mode: the subject's command, empty for sleep infinity
 }
 
