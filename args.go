@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"mapscope/mapping/csrc/lessons"
 	"mapscope/ui"
 )
 
@@ -32,6 +35,8 @@ Flags:
   --highlight DUR    how long changes glow and removed rows linger (default 3s)
   --theme NAME       auto, dark, light or projector (high contrast, 7:1)
   --json             with maps or a non-terminal stdout: print JSON
+  --lesson NAME      lab mode with a guided lesson (→ steps, ← goes back)
+  --lessons          list the lessons
   --keep             keep the files and /dev/shm objects your actions created
                      (by default they are listed and removed on exit)
   --version          print the version
@@ -54,6 +59,8 @@ type config struct {
 	highlight time.Duration
 	theme     string
 	keep      bool
+	lesson    string
+	lessons   bool
 	run       string   // mapscope run: the program's file, "-" for stdin
 	runMaps   bool     // mapscope run --maps
 	command   []string // lab mode: the subject's command, empty for sleep infinity
@@ -103,6 +110,8 @@ func parseArgs(args []string) (config, error) {
 	fs.DurationVar(&cfg.highlight, "highlight", cfg.highlight, "")
 	fs.StringVar(&cfg.theme, "theme", cfg.theme, "")
 	fs.BoolVar(&cfg.keep, "keep", false, "")
+	fs.StringVar(&cfg.lesson, "lesson", "", "")
+	fs.BoolVar(&cfg.lessons, "lessons", false, "")
 
 	var positional []string
 	for {
@@ -142,6 +151,10 @@ func parseArgs(args []string) (config, error) {
 		return cfg, errors.New("maps needs a PID: mapscope maps PID [--json]")
 	case cfg.self && cfg.pid != 0:
 		return cfg, errors.New("--self and a PID exclude each other: choose one")
+	case cfg.lesson != "" && (cfg.pid != 0 || cfg.self || cfg.maps):
+		return cfg, errors.New("--lesson starts fresh subjects of its own: it cannot be combined with a PID, --self or maps")
+	case cfg.lesson != "" && !slices.Contains(lessons.Names(), cfg.lesson):
+		return cfg, fmt.Errorf("no lesson %q: the lessons are %s (mapscope --lessons describes them)", cfg.lesson, strings.Join(lessons.Names(), ", "))
 	case len(cfg.command) > 0 && (cfg.pid != 0 || cfg.self):
 		return cfg, errors.New("a command after -- starts a new subject; it cannot be combined with a PID or --self")
 	case cfg.interval < 10*time.Millisecond:

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"mapscope/mapping"
+	"mapscope/mapping/csrc/lessons"
 	"mapscope/procmaps"
 	"mapscope/ui"
 )
@@ -57,6 +58,13 @@ func run(args []string, stdout, stderr io.Writer, tty bool) int {
 	}
 	if cfg.run != "" {
 		return runProgram(cfg, stdout, stderr)
+	}
+	if cfg.lessons {
+		for _, l := range lessons.All() {
+			fmt.Fprintf(stdout, "%-12s %s (%d steps)\n", l.Name, l.Title, len(l.Steps))
+		}
+		fmt.Fprintln(stdout, "\nmapscope --lesson NAME opens one; → runs the next step, ← goes back.")
+		return exitOK
 	}
 
 	// Lab mode: start the subject first, so every other path is the same.
@@ -105,6 +113,7 @@ func runTUI(cfg config, mode ui.Mode, lab *labs, stderr io.Writer) int {
 		Highlight: cfg.highlight,
 		Theme:     cfg.theme,
 		NoColor:   os.Getenv("NO_COLOR") != "",
+		Lesson:    cfg.lesson,
 	}
 	if lab == nil {
 		lab = &labs{}

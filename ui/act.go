@@ -75,7 +75,7 @@ func (m *Model) screen() screen {
 	case m.console.open:
 		extra, must = max(m.logHeight(), 4)+2, true
 	default:
-		extra = m.logHeight()
+		extra = m.logHeight() + m.narrationHeight()
 	}
 	return layoutWith(m.width, m.height, m.detail.shown, len(m.procs) > 1, extra, must)
 }
@@ -373,6 +373,9 @@ func (m Model) onAction(msg actionMsg) (Model, tea.Cmd) {
 		if last.why != "" {
 			m.status += ": " + last.why
 		}
+		if !last.bad {
+			m.narr.text = last.narr
+		}
 		if i >= 0 {
 			for _, e := range msg.entries {
 				if e.addr != 0 {
@@ -436,8 +439,9 @@ func (m Model) onFork(msg forkMsg) (Model, tea.Cmd) {
 	}
 	j := m.addProc(msg.child.Pid(), "child", parent, msg.child)
 	m.procs[j].reading = true
-	m.status, m.statusBad = fmt.Sprintf("fork() = %d: the child (tab %d, tab switches) has a copy of all %d mappings; MAP_SHARED ones are the same memory, MAP_PRIVATE ones are copy-on-write",
-		msg.child.Pid(), j+1, n), false
+	m.status, m.statusBad = fmt.Sprintf("fork() = %d: the child is tab %d (tab switches to it)", msg.child.Pid(), j+1), false
+	m.narr.text = fmt.Sprintf("fork(): the child, pid %d, received a copy of all %d mappings and resumes where the parent was. MAP_SHARED mappings are the same physical pages in both; MAP_PRIVATE ones are copy-on-write: shared until one of them writes, then that page is copied.",
+		msg.child.Pid(), n)
 	m.resize()
 	cmds := []tea.Cmd{readSnapshot(m.procs[j].id, m.procs[j].src), waitExit(m.procs[j].id, msg.child)}
 	if i >= 0 {

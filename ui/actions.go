@@ -42,6 +42,7 @@ type logEntry struct {
 
 	label  string // the console's name of the process ("parent 811"); "" shows the PID
 	output bool   // a line the program printed, not a call
+	narr   string // a sentence on what the call did (the narration panel)
 }
 
 // String is the entry as one line of text, as the log shows it.
@@ -54,7 +55,7 @@ func (e logEntry) String() string {
 
 // entryOf turns a Call into a log entry.
 func entryOf(c mapping.Call, err error) logEntry {
-	e := logEntry{pid: c.Pid, text: c.Text, result: c.Result(), fd: -1, err: err}
+	e := logEntry{pid: c.Pid, text: c.Text, result: c.Result(), fd: -1, err: err, narr: explainCall(c)}
 	switch {
 	case err != nil:
 		e.bad = true

@@ -18,6 +18,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onFormKey(msg)
 	case m.console.open:
 		return m.onConsoleKey(msg)
+	case m.lesson.menu:
+		return m.onMenuKey(msg)
 	}
 	if !m.busy {
 		m.status, m.statusBad = "", false
@@ -109,6 +111,18 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		cmd = m.switchTo((m.cur + d) % len(m.procs))
 		action = "process " + strconv.Itoa(m.p().pid)
+	case key.Matches(msg, k.Lessons):
+		m.lesson.menu, action = true, "lessons"
+	case key.Matches(msg, k.StepNext):
+		cmd, action = m.stepLesson()
+	case key.Matches(msg, k.StepPrev):
+		cmd, action = m.backLesson()
+	case key.Matches(msg, k.Narration):
+		m.narr.hidden = !m.narr.hidden
+		action = "narration on"
+		if m.narr.hidden {
+			action = "narration off"
+		}
 	case key.Matches(msg, k.NewSubject):
 		if m.opts.Spawn == nil {
 			m.fail("this mapscope cannot start new subjects")
@@ -250,6 +264,10 @@ func echo(msg tea.KeyPressMsg, action string) string {
 		name = "PgUp"
 	case "pgdown":
 		name = "PgDn"
+	case "right":
+		name = "→"
+	case "left":
+		name = "←"
 	}
 	return printable(name) + " → " + action
 }

@@ -30,6 +30,7 @@ type KeyMap struct {
 	Open, Ftruncate, Close, Unlink, Kill   key.Binding
 	Console, NextProcess, PrevProcess      key.Binding
 	Split, Lessons                         key.Binding
+	StepNext, StepPrev, Narration          key.Binding
 }
 
 // KeyGroup is a named group of bindings, in the order help shows them.
@@ -84,7 +85,10 @@ func DefaultKeyMap() KeyMap {
 		NextProcess: b("tab", "next process", "tab"),
 		PrevProcess: b("shift+tab", "previous process", "shift+tab"),
 		Split:       off("v", "split view", "v"),
-		Lessons:     off("L", "lessons", "L"),
+		Lessons:     b("L", "lessons", "L"),
+		StepNext:    b("→", "lesson: next step", "right"),
+		StepPrev:    b("←", "lesson: step back", "left"),
+		Narration:   b("N", "narration on/off", "N"),
 	}
 }
 
@@ -101,7 +105,7 @@ func (k KeyMap) Groups() []KeyGroup {
 			k.Fork, k.NewSubject, k.Kill, k.NextProcess, k.PrevProcess, k.Split,
 			k.Open, k.Ftruncate, k.Close, k.Unlink,
 		}},
-		{Name: "Teaching", Bindings: []key.Binding{k.Console, k.Lessons}},
+		{Name: "Teaching", Bindings: []key.Binding{k.Console, k.Lessons, k.StepNext, k.StepPrev, k.Narration}},
 	}
 }
 
@@ -134,6 +138,7 @@ func (k KeyMap) actions() []key.Binding {
 		k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read,
 		k.Fork, k.NewSubject, k.Open, k.Ftruncate, k.Close, k.Unlink, k.Kill,
 		k.Console, k.NextProcess, k.PrevProcess, k.Split, k.Lessons,
+		k.StepNext, k.StepPrev, k.Narration,
 	}
 }
 

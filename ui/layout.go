@@ -79,6 +79,8 @@ func layoutWith(w, h int, detailShown, tabs bool, extra int, must bool) screen {
 		extraH = extra
 	case bodyH-extra >= 8:
 		extraH = extra
+	case bodyH >= 12: // the table keeps 8 lines; the panels get the rest
+		extraH = bodyH - 8
 	}
 	s.header = rect{0, 0, w, headerH}
 	s.tabs = rect{0, headerH, w, tabsH}

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"mapscope/mapping"
+	"mapscope/mapping/csrc/lessons"
 	"mapscope/procmaps"
 )
 
@@ -60,6 +61,8 @@ type Options struct {
 	// Attach attaches to a running process; it is called once, in a
 	// command, after the user has confirmed.
 	Attach func(pid int) (mapping.Target, error)
+	// Lesson is the name of a built-in lesson to open with (--lesson).
+	Lesson string
 	// Spawn starts a new, unrelated subject (the n key, "process B");
 	// nil leaves the key off. The caller owns what it returns and closes
 	// it on exit.
@@ -105,6 +108,10 @@ type Model struct {
 	fctx    formContext // what the next form is prefilled from
 	created []Created   // files and shm objects actions created, not yet removed
 	console console
+	lesson  lessonState
+	narr    narration
+
+	lessonUsedFirst bool // a lesson has run in the lab subject: later ones get fresh subjects
 }
 
 // New returns the viewer for opts. Nothing is read until the program runs
@@ -142,6 +149,9 @@ func New(opts Options) Model {
 	m.input.Placeholder = "path, perms or kind — enter keeps it, esc clears"
 	m.table.empty = fmt.Sprintf("reading %s/%d/maps…", opts.Root, opts.PID)
 	m.applyStyles()
+	if l, ok := lessons.Get(opts.Lesson); ok {
+		m.startLesson(l)
+	}
 	return m
 }
 
@@ -200,6 +210,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, cmd = m.onKill(msg)
 	case consoleMsg:
 		m, cmd = m.onConsole(msg)
+	case lessonMsg:
+		m, cmd = m.onLesson(msg)
 	case tea.PasteMsg:
 		switch {
 		case m.form != nil:

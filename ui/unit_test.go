@@ -106,8 +106,8 @@ func TestKeyMap(t *testing.T) {
 			t.Errorf("key %q should be a disabled binding until its feature exists", s)
 		}
 	}
-	if len(k.actions()) != 19 {
-		t.Errorf("%d actions, want 19", len(k.actions()))
+	if len(k.actions()) != 22 {
+		t.Errorf("%d actions, want 22", len(k.actions()))
 	}
 	// The viewer's keys work.
 	for _, s := range strings.Fields("up k down j pgup pgdown g G enter / esc space ? q ctrl+c") {

@@ -41,6 +41,9 @@ func (m *Model) bodyView(s screen) string {
 	if m.showHelp {
 		return m.helpView(s.body.w, s.body.h)
 	}
+	if m.lesson.menu {
+		return m.menuView(s.body.w, s.body.h)
+	}
 	now := m.clock
 	switch s.pane {
 	case paneRight:
@@ -196,7 +199,13 @@ func (m *Model) extraView(w, h int) string {
 	case m.console.open:
 		return m.consoleView(w, h)
 	default:
-		return m.logView(w, h)
+		narr := m.narrationLines(w)
+		nh := min(len(narr), maxNarration, h)
+		out := narr[:nh]
+		if h > nh {
+			out = append(out, m.logView(w, h-nh))
+		}
+		return strings.Join(out, "\n")
 	}
 	lines := strings.Split(out, "\n")
 	if len(lines) > h { // a form taller than the terminal: keep its end, the preview

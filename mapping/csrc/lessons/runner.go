@@ -31,6 +31,16 @@ func NewRunner(l Lesson, spawn func() (mapping.Target, error), events func(proce
 		machines: map[string]*csrc.Machine{}, targets: map[string]mapping.Target{}}
 }
 
+// SetEvents replaces the function that receives the events (nil: none).
+// It takes effect for processes started afterwards and for those already
+// running.
+func (r *Runner) SetEvents(f func(process string, e csrc.Event)) {
+	if f == nil {
+		f = func(string, csrc.Event) {}
+	}
+	r.events = f
+}
+
 // Lesson is the lesson being run.
 func (r *Runner) Lesson() Lesson { return r.lesson }
 
@@ -65,6 +75,14 @@ func (r *Runner) Step(ctx context.Context) (Step, error) {
 	return s, m.Run(ctx)
 }
 
+// Start starts the subject of process "A" or "B" now, if it has not been
+// started yet (a presenter going back wants to see the fresh process even
+// at a step without code).
+func (r *Runner) Start(process string) error {
+	_, err := r.machine(process)
+	return err
+}
+
 // machine returns the program of a process, starting its subject first.
 func (r *Runner) machine(process string) (*csrc.Machine, error) {
 	if m, ok := r.machines[process]; ok {
@@ -75,7 +93,7 @@ func (r *Runner) machine(process string) (*csrc.Machine, error) {
 		return nil, fmt.Errorf("starting process %s: %w", process, err)
 	}
 	r.targets[process] = t
-	m := csrc.New(csrc.Adapt(t), func(e csrc.Event) { r.events(process, e) }, csrc.Options{})
+	m := csrc.New(csrc.Adapt(t), func(e csrc.Event) { r.events(process, e) }, csrc.Options{}) // r.events read at each event
 	r.machines[process] = m
 	return m, nil
 }
