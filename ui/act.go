@@ -291,6 +291,7 @@ func (m Model) onFormKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.echo = echo(msg, "previous field")
 		return m, fm.move(-1)
 	}
+	m.echo = echo(msg, "edit "+fm.fields[fm.focus].name)
 	return m, fm.key(msg)
 }
 

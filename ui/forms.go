@@ -79,9 +79,17 @@ func sizeField(f *field, v *uint64) bool {
 	if n%pageSize != 0 {
 		f.note = fmt.Sprintf("= %d bytes; the kernel works in whole pages: %d", n, (n+pageSize-1)/pageSize*pageSize)
 	} else if f.value() != strconv.FormatUint(n, 10) {
-		f.note = fmt.Sprintf("= %d bytes (%d pages)", n, n/pageSize)
+		f.note = fmt.Sprintf("= %d bytes (%s)", n, plural(n/pageSize, "page"))
 	}
 	return true
+}
+
+// plural writes "1 page", "3 pages".
+func plural(n uint64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // rangeFields validates an address and length pair for munmap, mprotect,
@@ -278,6 +286,9 @@ func mprotectForm(c formContext) *form {
 		on = protNames(c.sel.Perms)
 	}
 	return rangeForm("mprotect", c, []*field{newFlagsField("prot", protOpts, on...)}, func(fm *form, addr, length uint64) action {
+		if c.sel != nil && (addr > c.sel.Start || addr+length < c.sel.End) && addr < c.sel.End && addr+length > c.sel.Start {
+			fm.field("length").note = "a part of the mapping: it splits"
+		}
 		return opAction{mapping.MprotectOp{Addr: addr, Length: length, Prot: protOf(fm.field("prot"))}}
 	})
 }

@@ -83,9 +83,8 @@ func (h *highlights) apply(changes []procmaps.Change, now time.Time) bool {
 				added = true
 			}
 		case procmaps.Changed:
-			note := changeNote(c.Detail)
 			for _, n := range c.New {
-				h.marks[n.Start] = mark{kind: markChanged, note: note, at: now}
+				h.marks[n.Start] = mark{kind: markChanged, note: changeNote(rowDetail(c, n)), at: now}
 			}
 			for _, piece := range uncovered(c.Old, c.New) {
 				h.addGhost(ghost{m: piece, at: now})
@@ -147,6 +146,25 @@ func (h *highlights) step(at, now time.Time) int {
 		return 0
 	}
 	return int(min(int64(age)*fadeSteps/int64(h.ttl), fadeSteps))
+}
+
+// rowDetail narrows a change's detail to one of its new mappings: of a
+// mapping split by mprotect, only the piece whose permissions changed says
+// "perms"; the piece that kept them says "split" alone.
+func rowDetail(c procmaps.Change, n procmaps.Mapping) procmaps.Detail {
+	d := c.Detail &^ (procmaps.PermsChanged | procmaps.Replaced)
+	for _, o := range c.Old {
+		if o.End <= n.Start || o.Start >= n.End {
+			continue
+		}
+		if o.Perms != n.Perms {
+			d |= procmaps.PermsChanged
+		}
+		if c.Detail&procmaps.Replaced != 0 && (o.Path != n.Path || o.Inode != n.Inode) {
+			d |= procmaps.Replaced
+		}
+	}
+	return d
 }
 
 // changeNote says in words how a changed mapping changed.

@@ -73,7 +73,7 @@ func DefaultKeyMap() KeyMap {
 		Msync:       b("s", "msync…", "s"),
 		Madvise:     b("a", "madvise…", "a"),
 		Write:       b("w", "write…", "w"),
-		Read:        b("r", "read", "r"),
+		Read:        b("r", "read…", "r"),
 		Fork:        b("f", "fork", "f"),
 		NewSubject:  b("n", "new subject", "n"),
 		Open:        b("o", "open / shm_open…", "o"),

@@ -181,8 +181,27 @@ func (m *Model) bottomView(w int, merged bool) string {
 			return fitWidth(" "+m.message(), w)
 		}
 	}
-	if m.editing {
+	st := &m.styles
+	hint := func(pairs ...string) string {
+		var parts []string
+		for i := 0; i+1 < len(pairs); i += 2 {
+			parts = append(parts, st.HelpKey.Render(pairs[i])+" "+st.HelpDesc.Render(pairs[i+1]))
+		}
+		return fitWidth(" "+strings.Join(parts, st.PaneBorder.Render(" • ")), w)
+	}
+	switch {
+	case m.editing:
 		return fitWidth(" "+m.help.View(filterHelp{m.keys}), w)
+	case m.form != nil:
+		return hint("enter", "run", "tab/↑↓", "field", "←→ space", "option", "esc", "cancel", "ctrl+c", "quit")
+	case m.ask != nil:
+		return hint("y", "yes", "any other key", "no")
+	case m.console.open:
+		return hint("enter", "run", "↑↓", "history", "tab", "complete", "esc", "close console")
+	case m.lesson.menu:
+		return hint("↑↓", "choose", "enter", "start", "esc", "close")
+	case m.lesson.runner != nil:
+		return hint("→", "next step", "←", "step back", "N", "narration", ":", "console", "?", "help", "q", "quit")
 	}
 	return fitWidth(" "+m.help.View(m.keys), w)
 }
