@@ -51,6 +51,7 @@ func runProgram(cfg config, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	// Check the text before any process is started or touched.
+	src = []byte(csrc.FromLog(string(src))) // lines of a log or of an earlier run's output run again
 	if err := csrc.New(nil, nil, csrc.Options{}).Load(string(src)); err != nil {
 		fmt.Fprintf(stderr, "mapscope: %s: %v\n", cfg.run, err)
 		return exitUsage

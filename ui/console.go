@@ -128,7 +128,7 @@ func (m Model) submit(src string) (Model, tea.Cmd) {
 		return m, nil
 	}
 	mc := m.machineFor(p)
-	err := mc.m.Load(src)
+	err := mc.m.Load(csrc.FromLog(src)) // a line copied from the log runs its call again
 	var se *csrc.SyntaxError
 	if errors.As(err, &se) && incomplete(se) {
 		c.pending = src + "\n"

@@ -239,3 +239,27 @@ func FuzzRun(f *testing.F) {
 		}
 	})
 }
+
+// TestFromLog: a line copied from the call log runs the call again; code
+// is left alone.
+func TestFromLog(t *testing.T) {
+	cases := map[string]string{
+		"[811] mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0) = 0x7f3a1c000000": "mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);",
+		`[parent 811] open("/tmp/x", O_RDONLY) = -1 ENOENT (No such file or directory)`:                      `open("/tmp/x", O_RDONLY);`,
+		"munmap(0x7f3a1c000000, 8192) = 0":    "munmap(0x7f3a1c000000, 8192);",
+		"[child 812] exit(0) = ?":             "exit(0);",
+		"int x = f(1);":                       "int x = f(1);",
+		"x = 5;":                              "x = 5;",
+		"if (fd == -1) perror(\"shm_open\");": "if (fd == -1) perror(\"shm_open\");",
+	}
+	for in, want := range cases {
+		if got := FromLog(in); got != want {
+			t.Errorf("FromLog(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// And the result runs.
+	evs, _, err := runFake(t, FromLog("[999] mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) = 0x7f0000000000"), Options{})
+	if err != nil || len(evs) != 1 || evs[0].Kind != EvCall {
+		t.Errorf("a log line did not run as its call: %v %v", err, evs)
+	}
+}

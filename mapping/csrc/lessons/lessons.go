@@ -123,7 +123,9 @@ func Parse(name, src string) (Lesson, error) {
 	flush := func() {
 		if cur != nil {
 			cur.Code = strings.TrimSpace(cur.Code)
-			l.Steps = append(l.Steps, *cur)
+			if cur.Narration != "" || cur.Code != "" { // a block of @process lines alone is no step
+				l.Steps = append(l.Steps, *cur)
+			}
 			cur = nil
 		}
 	}
@@ -134,7 +136,7 @@ func Parse(name, src string) (Lesson, error) {
 		switch {
 		case isComment && (cur == nil || inCode || blank):
 			flush()
-			cur = &Step{Line: i + 1}
+			cur = &Step{Line: i + 1, Process: process}
 			narr = nil
 			inCode, blank = false, false
 			fallthrough
@@ -145,6 +147,7 @@ func Parse(name, src string) (Lesson, error) {
 				if process != "A" && process != "B" {
 					return l, fmt.Errorf("line %d: @process takes A or B", i+1)
 				}
+				cur.Process = process
 				continue
 			}
 			narr = append(narr, text)
