@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // Page is one raw entry of /proc/<pid>/pagemap: 64 bits describing one
@@ -201,4 +204,29 @@ func pagemapError(root string, pid int, err error) error {
 		}
 	}
 	return describe(pid, err)
+}
+
+// softDirty caches SoftDirtySupported's answer.
+var softDirty struct {
+	once sync.Once
+	ok   bool
+}
+
+// SoftDirtySupported reports whether the kernel tracks soft-dirty pages
+// (bit 55 of pagemap). It is detected, not assumed (engine.md fact 22: a
+// kernel built without CONFIG_MEM_SOFT_DIRTY still accepts "4" in
+// clear_refs): a page mapscope maps and writes in its own process must
+// show the bit.
+func SoftDirtySupported() bool {
+	softDirty.once.Do(func() {
+		b, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+		if err != nil {
+			return
+		}
+		defer unix.Munmap(b)
+		b[0] = 1
+		pages, err := ReadPagemap("/proc", os.Getpid(), uint64(uintptr(unsafe.Pointer(&b[0]))), 1)
+		softDirty.ok = err == nil && len(pages) == 1 && pages[0].SoftDirty()
+	})
+	return softDirty.ok
 }

@@ -1,9 +1,12 @@
 package procmaps
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -437,4 +440,41 @@ func BenchmarkReadPagemap1GiB(b *testing.B) {
 		check(b, pages)
 		report(b)
 	})
+}
+
+// TestSoftDirtyDetected: when the kernel tracks soft-dirty pages, a page
+// written in this process shows the bit; when it does not, no page ever
+// does, and the test says which case it checked.
+func TestSoftDirtyDetected(t *testing.T) {
+	// The kernel's build configuration, when it is published, says what
+	// the detection must find.
+	configured := ""
+	if f, err := os.Open("/proc/config.gz"); err == nil {
+		defer f.Close()
+		if zr, err := gzip.NewReader(f); err == nil {
+			cfg, _ := io.ReadAll(zr)
+			configured = "no"
+			if bytes.Contains(cfg, []byte("\nCONFIG_MEM_SOFT_DIRTY=y\n")) {
+				configured = "yes"
+			}
+		}
+	}
+	switch {
+	case configured == "yes" && !SoftDirtySupported():
+		t.Fatal("the kernel is built with CONFIG_MEM_SOFT_DIRTY, but SoftDirtySupported says no")
+	case configured == "no" && SoftDirtySupported():
+		t.Fatal("the kernel is built without CONFIG_MEM_SOFT_DIRTY, but SoftDirtySupported says yes")
+	case !SoftDirtySupported():
+		t.Skipf("soft-dirty is not tracked by this kernel (CONFIG_MEM_SOFT_DIRTY: %q), as detected: no page to check", configured)
+	}
+	b, err := unix.Mmap(-1, 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(b)
+	b[0] = 1
+	pages, err := ReadPagemap("/proc", os.Getpid(), uint64(uintptr(unsafe.Pointer(&b[0]))), 1)
+	if err != nil || !pages[0].SoftDirty() {
+		t.Errorf("soft-dirty said supported, but a written page shows %v (%v)", pages, err)
+	}
 }

@@ -30,6 +30,10 @@ type detailPane struct {
 	gone    bool   // the process has exited: nothing more can be read
 	again   bool   // another read was asked for while it was
 	seq     int    // number of the latest read
+
+	pages    *pagesData // the selected mapping's pagemap and memory
+	memOff   uint64     // where the memory view starts, from the mapping's start
+	memMoved bool       // the user moved it: keep it where it is
 }
 
 // SetSize sets the pane's outer size and where it sits.
@@ -80,6 +84,14 @@ func (d *detailPane) sync(st *Styles, m *procmaps.Mapping, ghost bool) {
 	b = appendHex(b, m.End, 8)
 	add(st.FieldMeaning.Render(truncate(string(b)+"  "+m.Perms.String()+"  "+procmaps.FormatSize(m.Size())+"  "+m.Kind.String(), w)))
 	add("")
+	if pd := d.pages; pd != nil && pd.start == m.Start && !ghost {
+		add(st.FieldKey.Render("Pages") + "  " + st.FieldMeaning.Render(truncate("from /proc/PID/pagemap, read for this mapping only", max(0, w-7))))
+		d.lines = append(d.lines, stripLines(st, pd, w, 4)...)
+		add("")
+		add(st.FieldKey.Render("Memory") + "  " + st.FieldMeaning.Render(truncate("as the process reads it · [ ] move", max(0, w-8))))
+		d.lines = append(d.lines, memLines(st, pd, m, w)...)
+		add("")
+	}
 	switch {
 	case ghost:
 		d.wrap(st.Note.Render, "This mapping is gone: the process no longer has it. It stays on screen for a moment so the change is seen.", w, 0)

@@ -76,6 +76,28 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		_, h := m.detail.inner()
 		m.detail.scrollBy(max(1, h/2))
 		action = "scroll detail down"
+	case key.Matches(msg, k.MemBack, k.MemForward, k.MemPageBack, k.MemPageForward):
+		mp, ghost, ok := m.table.selected()
+		if !m.detail.shown || !ok || ghost {
+			m.status = "the memory view is in the detail pane: enter opens it"
+			break
+		}
+		step := uint64(memRows * 16)
+		if key.Matches(msg, k.MemPageBack, k.MemPageForward) {
+			step = pageSize
+		}
+		if key.Matches(msg, k.MemBack, k.MemPageBack) {
+			m.detail.memOff -= min(m.detail.memOff, step)
+			m.detail.memOff -= m.detail.memOff % step
+			action = "memory back"
+		} else {
+			if next := m.detail.memOff - m.detail.memOff%step + step; next < mp.Size() {
+				m.detail.memOff = next
+			}
+			action = "memory forward"
+		}
+		m.detail.memMoved = true
+		cmd = m.requestSmapsNow()
 	case key.Matches(msg, k.Filter):
 		m.editing = true
 		m.input.SetValue(strings.Join(m.filter.terms, " "))

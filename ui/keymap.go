@@ -16,6 +16,8 @@ type KeyMap struct {
 
 	// The view.
 	Detail, DetailUp, DetailDown key.Binding
+	MemBack, MemForward          key.Binding
+	MemPageBack, MemPageForward  key.Binding
 	Back, Pause, Help, Quit      key.Binding
 
 	// The filter: "/" opens it; while it is typed, enter keeps it and
@@ -55,13 +57,17 @@ func DefaultKeyMap() KeyMap {
 		Home:     b("g/home", "first mapping", "g", "home"),
 		End:      b("G/end", "last mapping", "G", "end"),
 
-		Detail:     b("enter", "detail", "enter"),
-		DetailUp:   b("ctrl+u", "scroll detail up", "ctrl+u", "shift+up"),
-		DetailDown: b("ctrl+d", "scroll detail down", "ctrl+d", "shift+down"),
-		Back:       b("esc", "back", "esc"),
-		Pause:      b("space", "pause", "space"),
-		Help:       b("?", "help", "?"),
-		Quit:       b("q", "quit", "q", "ctrl+c"),
+		Detail:         b("enter", "detail", "enter"),
+		DetailUp:       b("ctrl+u", "scroll detail up", "ctrl+u", "shift+up"),
+		DetailDown:     b("ctrl+d", "scroll detail down", "ctrl+d", "shift+down"),
+		MemBack:        b("[", "memory view back", "["),
+		MemForward:     b("]", "memory view forward", "]"),
+		MemPageBack:    b("{", "memory view: previous page", "{"),
+		MemPageForward: b("}", "memory view: next page", "}"),
+		Back:           b("esc", "back", "esc"),
+		Pause:          b("space", "pause", "space"),
+		Help:           b("?", "help", "?"),
+		Quit:           b("q", "quit", "q", "ctrl+c"),
 
 		Filter:      b("/", "filter", "/"),
 		FilterKeep:  b("enter", "keep filter", "enter"),
@@ -98,7 +104,7 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) Groups() []KeyGroup {
 	return []KeyGroup{
 		{Name: "Move", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}},
-		{Name: "View", Bindings: []key.Binding{k.Detail, k.DetailUp, k.DetailDown, k.Back, k.Pause, k.Help, k.Quit}},
+		{Name: "View", Bindings: []key.Binding{k.Detail, k.DetailUp, k.DetailDown, k.MemBack, k.MemForward, k.MemPageBack, k.MemPageForward, k.Back, k.Pause, k.Help, k.Quit}},
 		{Name: "Filter", Bindings: []key.Binding{k.Filter, k.FilterKeep, k.FilterClear}},
 		{Name: "Memory", Bindings: []key.Binding{k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read}},
 		{Name: "Processes and files", Bindings: []key.Binding{

@@ -190,6 +190,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, cmd = m.onTick(msg)
 	case smapsMsg:
 		m, cmd = m.onSmaps(msg)
+	case pagesMsg:
+		if msg.seq == m.detail.seq {
+			d := msg.data
+			m.detail.pages = &d
+			m.detail.memOff = d.memOff
+		}
 	case ExitedMsg:
 		if i := m.procIndexByPID(msg.PID); i >= 0 {
 			m.setExited(i, msg.Status)
@@ -415,7 +421,13 @@ func (m *Model) requestSmaps() tea.Cmd {
 	}
 	m.detail.loading, m.detail.again = true, false
 	m.detail.seq++
-	return readSmaps(m.opts.Root, m.p().pid, mp.Start, m.detail.seq)
+	auto := m.detail.pages == nil || m.detail.pages.start != mp.Start
+	if auto {
+		m.detail.memOff, m.detail.memMoved = 0, false
+	}
+	p := m.p()
+	return tea.Batch(readSmaps(m.opts.Root, p.pid, mp.Start, m.detail.seq),
+		readPages(m.opts.Root, p.pid, p.target, *mp, m.detail.memOff, auto, m.detail.seq))
 }
 
 // onSmaps stores a smaps entry and asks again if the selection moved on

@@ -37,7 +37,10 @@ type Styles struct {
 
 	// Action forms, the call log and the process tabs.
 	FormFocus, Preview, LogPID lipgloss.Style
-	Tab, TabActive, TabGone    lipgloss.Style
+
+	// The page strip.
+	PageExclusive, PageShared, PageSwapped lipgloss.Style
+	Tab, TabActive, TabGone                lipgloss.Style
 
 	// Bottom lines and the help screen.
 	Status, StatusError, Echo    lipgloss.Style
@@ -127,6 +130,10 @@ func colorStyles(p palette) Styles {
 		FieldMeaning: b.text("field meaning", p.muted, nil),
 		Note:         b.text("note", p.paused, nil),
 
+		PageExclusive: b.text("page exclusive", p.live, nil),
+		PageShared:    b.text("page shared", p.accent, nil),
+		PageSwapped:   b.text("page swapped", p.paused, nil),
+
 		FormFocus: b.text("form focus", p.key, nil).Bold(true),
 		Preview:   b.text("call preview", p.accent, nil).Bold(true),
 		LogPID:    b.text("log pid", p.muted, nil),
@@ -197,6 +204,7 @@ func monoStyles() Styles {
 		HelpTitle: bold, HelpKey: bold, HelpDesc: plain,
 		Selected: bold.Reverse(true), mono: true,
 		FormFocus: bold, Preview: bold, LogPID: plain,
+		PageExclusive: bold, PageShared: plain, PageSwapped: plain,
 		Tab: plain, TabActive: bold.Reverse(true), TabGone: plain.Strikethrough(true),
 	}
 	for range procmaps.Kinds() {

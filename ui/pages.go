@@ -1,0 +1,305 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"mapscope/mapping"
+	"mapscope/procmaps"
+)
+
+// maxStripPages bounds the pagemap read for one mapping: 4 Mi pages
+// (16 GiB of address space) take about 25 ms; a bigger mapping shows its
+// first 16 GiB.
+const maxStripPages = 1 << 22
+
+// memRows is how many 16-byte rows the memory view shows.
+const memRows = 8
+
+// pagesData is the pagemap of one mapping and a look at its memory.
+type pagesData struct {
+	start     uint64
+	pages     []procmaps.Page
+	err       error
+	truncated bool // the mapping has more pages than were read
+	memOff    uint64
+	peek      mapping.Peek
+	peekErr   error
+}
+
+// pagesMsg carries a fresh pagesData.
+type pagesMsg struct {
+	seq  int
+	data pagesData
+}
+
+// readPages reads the pagemap of mp and peeks at its memory at off,
+// without making any page present (engine.md fact 21).
+// With auto, the memory view starts at the first page that holds data
+// (a fresh selection): a view of zeros says little.
+func readPages(root string, pid int, t mapping.Target, mp procmaps.Mapping, off uint64, auto bool, seq int) tea.Cmd {
+	return func() tea.Msg {
+		n := int(min(mp.Size()/pageSize, maxStripPages))
+		d := pagesData{start: mp.Start, truncated: mp.Size()/pageSize > maxStripPages}
+		d.pages, d.err = procmaps.ReadPagemap(root, pid, mp.Start, n)
+		if auto {
+			off = 0
+			for i, p := range d.pages {
+				if p.State() != procmaps.PageNotPresent {
+					off = uint64(i) * pageSize
+					break
+				}
+			}
+		}
+		d.memOff = off
+		if off < mp.Size() {
+			count := int(min(uint64(memRows*16), mp.Size()-off))
+			if t != nil {
+				d.peek, d.peekErr = t.Peek(mp.Start+off, count)
+			} else {
+				d.peek, d.peekErr = mapping.PeekPid(pid, mp.Start+off, count)
+			}
+		}
+		return pagesMsg{seq: seq, data: d}
+	}
+}
+
+// pageCounts counts the pages of each state.
+type pageCounts struct {
+	total, present, exclusive, shared, swapped, guard, softDirty int
+}
+
+func countPages(pages []procmaps.Page) pageCounts {
+	var c pageCounts
+	c.total = len(pages)
+	for _, p := range pages {
+		switch p.State() {
+		case procmaps.PagePresentExclusive:
+			c.present++
+			c.exclusive++
+		case procmaps.PagePresentShared:
+			c.present++
+			c.shared++
+		case procmaps.PageSwapped:
+			c.swapped++
+		case procmaps.PageGuard:
+			c.guard++
+		}
+		if p.SoftDirty() {
+			c.softDirty++
+		}
+	}
+	return c
+}
+
+// stripCell is one cell of the page strip: the pages it stands for.
+type stripCell struct {
+	glyph string
+	state procmaps.PageState // the dominant state of its present pages, or not present
+}
+
+// stripCells buckets pages into at most cells cells. A cell's glyph says
+// how much of it is present (█ all, ▓ ▒ ░ partly, · none); its colour the
+// dominant state of what is present.
+func stripCells(pages []procmaps.Page, cells int) ([]stripCell, int) {
+	if cells <= 0 || len(pages) == 0 {
+		return nil, 0
+	}
+	per := (len(pages) + cells - 1) / cells
+	var out []stripCell
+	for i := 0; i < len(pages); i += per {
+		var n [5]int // by state
+		bucket := pages[i:min(i+per, len(pages))]
+		for _, p := range bucket {
+			n[p.State()]++
+		}
+		held := len(bucket) - n[procmaps.PageNotPresent]
+		c := stripCell{state: procmaps.PageNotPresent}
+		best := 0
+		for _, s := range []procmaps.PageState{procmaps.PagePresentExclusive, procmaps.PagePresentShared, procmaps.PageSwapped, procmaps.PageGuard} {
+			if n[s] > best {
+				c.state, best = s, n[s]
+			}
+		}
+		switch f := float64(held) / float64(len(bucket)); {
+		case held == 0:
+			c.glyph = "·"
+		case f == 1:
+			c.glyph = "█"
+		case f >= 2.0/3:
+			c.glyph = "▓"
+		case f >= 1.0/3:
+			c.glyph = "▒"
+		default:
+			c.glyph = "░"
+		}
+		out = append(out, c)
+	}
+	return out, per
+}
+
+// stateStyle colours a page state; monoGlyph names it without colour.
+func (s *Styles) pageStyle(st procmaps.PageState) func(...string) string {
+	switch st {
+	case procmaps.PagePresentExclusive:
+		return s.PageExclusive.Render
+	case procmaps.PagePresentShared:
+		return s.PageShared.Render
+	case procmaps.PageSwapped:
+		return s.PageSwapped.Render
+	case procmaps.PageGuard:
+		return s.StatusError.Render
+	}
+	return s.FieldMeaning.Render
+}
+
+// monoLetters tell page states apart without colour.
+var monoLetters = map[procmaps.PageState]string{
+	procmaps.PagePresentExclusive: "E", procmaps.PagePresentShared: "S",
+	procmaps.PageSwapped: "W", procmaps.PageGuard: "G", procmaps.PageNotPresent: "·",
+}
+
+// stripLines draws the page strip of d in width w, at most maxLines lines
+// of cells, then the legend, the counts and the frames.
+func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
+	if w < 8 {
+		return nil
+	}
+	var out []string
+	if d.err != nil {
+		msg := "pagemap: " + d.err.Error()
+		if errors.Is(d.err, os.ErrPermission) {
+			msg = "pagemap: permission denied (it needs the rights of reading the process's memory)"
+		}
+		return []string{st.StatusError.Render(truncate(printable(msg), w))}
+	}
+	lines := min(maxLines, (len(d.pages)+w-1)/w)
+	cells, per := stripCells(d.pages, w*max(1, lines))
+	for i := 0; i < len(cells); i += w {
+		var b strings.Builder
+		for _, c := range cells[i:min(i+w, len(cells))] {
+			g := c.glyph
+			if st.mono {
+				g = monoLetters[c.state]
+				if c.glyph != "█" && c.glyph != "·" {
+					g = strings.ToLower(g)
+				}
+			}
+			b.WriteString(st.pageStyle(c.state)(g))
+		}
+		out = append(out, b.String())
+	}
+	unit := "1 cell = 1 page"
+	if per > 1 {
+		unit = fmt.Sprintf("1 cell = %d pages (█ all present, ▓▒░ partly, · none)", per)
+	}
+	if d.truncated {
+		unit += "; first " + procmaps.FormatSize(uint64(len(d.pages))*pageSize) + " only"
+	}
+	out = append(out, truncate(st.FieldMeaning.Render(unit), w))
+	legend := st.PageExclusive.Render("■ exclusive") + "  " + st.PageShared.Render("■ shared/file") + "  " +
+		st.PageSwapped.Render("■ swapped") + "  " + st.FieldMeaning.Render("· not present")
+	if st.mono {
+		legend = "E exclusive  S shared/file  W swapped  · not present (lower case: partly)"
+	}
+	out = append(out, truncate(legend, w))
+	c := countPages(d.pages)
+	sd := "soft-dirty: not tracked by this kernel"
+	if procmaps.SoftDirtySupported() {
+		sd = "soft-dirty " + strconv.Itoa(c.softDirty)
+	}
+	out = append(out, truncate(st.FieldMeaning.Render(fmt.Sprintf("%d of %d present · %d exclusive · %d shared · %d swapped · %s",
+		c.present, c.total, c.exclusive, c.shared, c.swapped, sd)), w))
+	out = append(out, truncate(st.FieldMeaning.Render(frames(d.pages)), w))
+	return out
+}
+
+// frames lists the frame numbers of the first present pages, or says that
+// they need root (the kernel shows them only to CAP_SYS_ADMIN).
+func frames(pages []procmaps.Page) string {
+	var fs []string
+	for _, p := range pages {
+		if p.Present() && p.PFN() != 0 {
+			fs = append(fs, "0x"+strconv.FormatUint(p.PFN(), 16))
+			if len(fs) == 6 {
+				fs = append(fs, "…")
+				break
+			}
+		}
+	}
+	switch {
+	case len(fs) > 0:
+		return "frames: " + strings.Join(fs, " ")
+	case os.Geteuid() != 0:
+		return "frame numbers need root"
+	}
+	return "no page present: no frame"
+}
+
+// memLines draws the memory view: 16 bytes a row, hex and ASCII; a page
+// that is not present is one line saying so (it was not read, so looking
+// did not make it present); an unreadable one says why.
+func memLines(st *Styles, d *pagesData, mp *procmaps.Mapping, w int) []string {
+	if w < 20 {
+		return nil
+	}
+	var out []string
+	pk := d.peek
+	base := mp.Start
+	zeroWhenAbsent := mp.Anonymous() && !mp.Perms.Shared
+	lastPage := ^uint64(0)
+	per := 16 // bytes a row: "+00000  " + 3 a byte + 1 a byte
+	for per > 4 && 8+4*per > w {
+		per /= 2
+	}
+	for off := 0; off < len(pk.Data); off += per {
+		addr := pk.Addr + uint64(off)
+		page := (addr - (pk.Addr &^ (pageSize - 1))) / pageSize
+		if int(page) < len(pk.Present) && !pk.Present[page] {
+			if page != lastPage {
+				msg := "not present in this process: the file's bytes were not read"
+				if zeroWhenAbsent {
+					msg = "not present (reads as zero): not read, so looking did not make it present"
+				}
+				out = append(out, truncate(st.FieldKey.Render(fmt.Sprintf("+%05x  ", addr-base))+st.FieldMeaning.Render(msg), w))
+				lastPage = page
+			}
+			continue
+		}
+		row := pk.Data[off:min(off+per, len(pk.Data))]
+		var hx, asc strings.Builder
+		for i := range per {
+			if i < len(row) {
+				fmt.Fprintf(&hx, "%02x ", row[i])
+				c := row[i]
+				if c < 0x20 || c > 0x7e {
+					c = '.'
+				}
+				asc.WriteByte(c)
+			} else {
+				hx.WriteString("   ")
+			}
+		}
+		line := st.FieldKey.Render(fmt.Sprintf("+%05x  ", addr-base)) + st.FieldValue.Render(hx.String()) + st.FieldMeaning.Render(asc.String())
+		out = append(out, truncate(line, w))
+	}
+	var f *mapping.Fault
+	switch {
+	case errors.As(d.peekErr, &f):
+		why := "not readable: the mapping is " + f.Perms
+		if f.Perms != "" && f.Perms[0] == '-' {
+			why += " (PROT_NONE: any access is SIGSEGV)"
+		} else if f.Code == mapping.SegvMapErr {
+			why = "not mapped: a read here is SIGSEGV (SEGV_MAPERR)"
+		}
+		out = append(out, truncate(st.FieldKey.Render(fmt.Sprintf("+%05x  ", f.Addr-base))+st.Note.Render(why), w))
+	case d.peekErr != nil:
+		out = append(out, truncate(st.StatusError.Render("memory: "+printable(d.peekErr.Error())), w))
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"mapscope/procmaps"
+)
+
+// page states as raw pagemap entries.
+const (
+	pgNone      = procmaps.Page(0)
+	pgExclusive = procmaps.Page(1<<63 | 1<<56 | 0x1234)
+	pgShared    = procmaps.Page(1<<63 | 1<<61 | 0x5678)
+	pgSwapped   = procmaps.Page(1 << 62)
+)
+
+// TestStripCells: one cell per page when there is room; buckets when not,
+// whose glyph says how much is present and whose state is the dominant one.
+func TestStripCells(t *testing.T) {
+	pages := []procmaps.Page{pgNone, pgExclusive, pgNone, pgShared}
+	cells, per := stripCells(pages, 10)
+	if per != 1 || len(cells) != 4 {
+		t.Fatalf("%d cells of %d pages, want 4 of 1", len(cells), per)
+	}
+	want := []struct {
+		glyph string
+		state procmaps.PageState
+	}{{"·", procmaps.PageNotPresent}, {"█", procmaps.PagePresentExclusive}, {"·", procmaps.PageNotPresent}, {"█", procmaps.PagePresentShared}}
+	for i, w := range want {
+		if cells[i].glyph != w.glyph || cells[i].state != w.state {
+			t.Errorf("cell %d = %+v, want %+v", i, cells[i], w)
+		}
+	}
+	// 12 pages in 3 cells: 4 a cell.
+	pages = []procmaps.Page{
+		pgExclusive, pgExclusive, pgExclusive, pgExclusive, // all present
+		pgExclusive, pgShared, pgShared, pgNone, // 3 of 4, shared dominant
+		pgNone, pgNone, pgNone, pgSwapped, // 1 of 4 held, in swap
+	}
+	cells, per = stripCells(pages, 3)
+	if per != 4 || len(cells) != 3 {
+		t.Fatalf("%d cells of %d pages, want 3 of 4", len(cells), per)
+	}
+	if cells[0].glyph != "█" || cells[1].glyph != "▓" || cells[1].state != procmaps.PagePresentShared ||
+		cells[2].glyph != "░" || cells[2].state != procmaps.PageSwapped {
+		t.Errorf("buckets = %+v", cells)
+	}
+	// A 1 GiB mapping in 80 cells never makes more cells than asked.
+	if cells, _ := stripCells(make([]procmaps.Page, 262144), 80); len(cells) > 80 {
+		t.Errorf("%d cells for 80", len(cells))
+	}
+}
+
+// TestMemoryViewOfAFile: the detail pane of a file mapping in a real
+// subject shows the pages as not present without reading them (pagemap
+// says so before and after looking), and the file's bytes once the
+// process has read the page itself.
+func TestMemoryViewOfAFile(t *testing.T) {
+	d, tr := labModel(t)
+	path := filepath.Join(t.TempDir(), "view.dat")
+	content := bytes.Repeat([]byte("mapscope-sees-this "), 4096/19+1)[:4096]
+	if err := os.WriteFile(path, append(content, make([]byte, 2*4096)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Map it without touching it.
+	d.press(":")
+	m, cmd := send(t, d.m, tea.PasteMsg{Content: fmt.Sprintf("int fd = open(%q, O_RDONLY);\nchar* f = mmap(NULL, 12288, PROT_READ, MAP_SHARED, fd, 0);\n", path)})
+	d.m = m
+	d.run(cmd)
+	d.until("the mapping", func(m Model) bool { return !m.busy && len(m.log) >= 2 })
+	addr := d.m.log[len(d.m.log)-1].text
+	d.refreshed("the file on screen", func(s string) bool { return strings.Contains(s, path) })
+	d.press("esc", "enter") // close the console, open the detail pane on the new (selected) mapping
+	mp, _, _ := d.m.table.selected()
+	if mp == nil || mp.Path != path {
+		t.Fatalf("selected %v, want the file mapping (%s)", mp, addr)
+	}
+	d.until("the page strip", func(m Model) bool { return m.detail.pages != nil && m.detail.pages.start == mp.Start })
+	pane := ansi.Strip(strings.Join(d.m.detail.lines, "\n"))
+	for _, w := range []string{"Pages", "0 of 3 present", "not present in this process"} {
+		if !strings.Contains(pane, w) {
+			t.Errorf("detail pane lacks %q:\n%s", w, pane)
+		}
+	}
+	after, err := procmaps.ReadPagemap("/proc", tr.Pid(), mp.Start, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range after {
+		if p.Present() {
+			t.Errorf("page %d is present after mapscope looked at it: looking changed it", i)
+		}
+	}
+	// The process reads its first page itself: now the view shows the bytes.
+	d.press(":")
+	for _, r := range "char c = f[0];" {
+		d.press(string(r))
+	}
+	d.press("enter")
+	d.until("the read", func(m Model) bool { return !m.busy })
+	d.press("esc")
+	d.until("the bytes in the view", func(m Model) bool {
+		return m.detail.pages != nil && len(m.detail.pages.peek.Present) > 0 && m.detail.pages.peek.Present[0]
+	})
+	// The pane may be taller than the screen: read its laid-out lines.
+	pane = ansi.Strip(strings.Join(d.m.detail.lines, "\n"))
+	if !strings.Contains(pane, "mapscope") || !strings.Contains(pane, "6d 61 70 73") {
+		t.Errorf("the memory view does not show the file's bytes:\n%s", pane)
+	}
+}
