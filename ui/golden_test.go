@@ -49,7 +49,7 @@ func TestGolden(t *testing.T) {
 			m, _ = send(t, m, ExitedMsg{Status: "killed by SIGKILL"})
 			return m
 		}},
-		{"disabled_action", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "j", "v") }},
+		{"split_one_process", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "j", "v") }},
 		{"mmap_form", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "m") }},
 		{"munmap_form_error", func(t *testing.T, m Model, clk *clock) Model {
 			m = selectLabel(t, m, "[heap]")

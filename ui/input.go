@@ -27,6 +27,12 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.editing {
 		return m.onFilterKey(msg)
 	}
+	if m.split.on && !m.showHelp {
+		if cmd, action, ok := m.splitKey(msg); ok {
+			m.echo = echo(msg, action)
+			return m, cmd
+		}
+	}
 	k := m.keys
 	before, _, _ := m.table.selected()
 	var cmd tea.Cmd
@@ -133,6 +139,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		cmd = m.switchTo((m.cur + d) % len(m.procs))
 		action = "process " + strconv.Itoa(m.p().pid)
+	case key.Matches(msg, k.Split):
+		cmd, action = m.toggleSplit()
 	case key.Matches(msg, k.Lessons):
 		m.lesson.menu, action = true, "lessons"
 	case key.Matches(msg, k.StepNext):

@@ -154,28 +154,6 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-func TestDisabledActionExplains(t *testing.T) {
-	m, _ := fixtureModel(t, 120, 30, Options{})
-	if m.keys.Split.Enabled() {
-		t.Fatal("the split view binding is enabled in a build without the split view")
-	}
-	for key, name := range map[string]string{"v": "split view"} {
-		mm := press(t, m, key)
-		if !strings.Contains(mm.status, name+" is not in this version") {
-			t.Errorf("%s: status %q", key, mm.status)
-		}
-		if !strings.Contains(plain(mm), name+" is not in this version") {
-			t.Errorf("%s: message not on screen", key)
-		}
-	}
-	if strings.Contains(plain(press(t, m, "?")), "split view") {
-		t.Error("help lists the disabled split view binding")
-	}
-	if m = press(t, m, "v", "j"); m.status != "" {
-		t.Error("the message outlived the next key")
-	}
-}
-
 // TestReadOnlyActionsExplain: in read-only mode the action keys stay on and
 // say why nothing happens, naming the reason; nothing opens.
 func TestReadOnlyActionsExplain(t *testing.T) {

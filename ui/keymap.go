@@ -46,9 +46,6 @@ func DefaultKeyMap() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
-	off := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc), key.WithDisabled())
-	}
 	return KeyMap{
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -90,7 +87,7 @@ func DefaultKeyMap() KeyMap {
 		Console:     b(":", "C console", ":"),
 		NextProcess: b("tab", "next process", "tab"),
 		PrevProcess: b("shift+tab", "previous process", "shift+tab"),
-		Split:       off("v", "split view", "v"),
+		Split:       b("v", "split view", "v"),
 		Lessons:     b("L", "lessons", "L"),
 		StepNext:    b("→", "lesson: next step", "right"),
 		StepPrev:    b("←", "lesson: step back", "left"),

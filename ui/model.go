@@ -110,6 +110,7 @@ type Model struct {
 	console console
 	lesson  lessonState
 	narr    narration
+	split   splitView
 
 	lessonUsedFirst bool // a lesson has run in the lab subject: later ones get fresh subjects
 }
@@ -218,6 +219,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, cmd = m.onConsole(msg)
 	case lessonMsg:
 		m, cmd = m.onLesson(msg)
+	case splitPagesMsg:
+		m = m.onSplitPages(msg)
 	case tea.PasteMsg:
 		switch {
 		case m.form != nil:
@@ -290,6 +293,10 @@ func (m Model) onSnapshot(msg snapshotMsg) (Model, tea.Cmd) {
 	if p.again {
 		p.again = false
 		again = m.refresh(i)
+	}
+	if m.split.on && (p.id == m.split.left || p.id == m.split.right) {
+		m.syncSplit()
+		again = tea.Batch(again, m.requestSplitPages())
 	}
 	if i != m.cur {
 		return m, tea.Batch(again, m.nextTick())

@@ -44,6 +44,9 @@ func (m *Model) bodyView(s screen) string {
 	if m.lesson.menu {
 		return m.menuView(s.body.w, s.body.h)
 	}
+	if m.split.on {
+		return m.splitViewLines(s.body.w, s.body.h)
+	}
 	now := m.clock
 	switch s.pane {
 	case paneRight:

@@ -230,6 +230,9 @@ func (ev *evaluator) sys(c *call, addr uint64) func(mapping.Call, error) value {
 		ev.m.emit(ev.p, Event{Kind: EvCall, Text: text, Call: call, Addr: addr, Pos: c.pos})
 		if call.Failed() {
 			ev.p.errno = call.Errno
+			if call.Name == "mmap" {
+				return value{n: ^uint64(0), t: tVoidP} // MAP_FAILED
+			}
 			return intValue(-1)
 		}
 		if call.Name == "mmap" {

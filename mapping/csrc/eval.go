@@ -85,10 +85,13 @@ func (ev *evaluator) convert(v value, t ctype, pos Pos) value {
 		}
 		return value{s: v.s, t: t}
 	}
-	if t.ptr {
-		return value{n: v.n, t: t}
-	}
 	n := v.n
+	if t.ptr {
+		if !v.t.unsigned && !v.t.ptr && v.t.size < 8 {
+			n = uint64(sext(v.n, v.t.size)) // (void*)-1 is MAP_FAILED
+		}
+		return value{n: n, t: t}
+	}
 	if !v.t.unsigned && !v.t.ptr && v.t.size < 8 {
 		n = uint64(sext(v.n, v.t.size))
 	}

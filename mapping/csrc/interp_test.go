@@ -51,6 +51,8 @@ func TestExpressions(t *testing.T) {
 		{`int s = 0; for (int i = 0; i < 3; i++) { if (i == 1) { s = s + 10; } else s++; } printf("%d\n", s);`, "12"},
 		{`printf("%p %p\n", NULL, (void*)4096);`, "(nil) 0x1000"},
 		{`void* p = MAP_FAILED; printf("%d\n", p == MAP_FAILED);`, "1"},
+		{`char* p = mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); if (p == MAP_FAILED) perror("mmap");`, "mmap: Invalid argument"},
+		{`int* q = (int*)-1; printf("%d\n", q == MAP_FAILED);`, "1"},
 		{`printf("%d\n", PROT_READ | PROT_WRITE);`, "3"},
 		{`printf("%d %d\n", 1 && 0, 0 || 5);`, "0 1"},
 		{`int x = 5; x *= 3; x -= 1; x /= 2; x %= 4; printf("%d\n", x);`, "3"},
