@@ -75,7 +75,7 @@ func (m *Model) screen() screen {
 	case m.console.open:
 		extra, must = max(m.logHeight(), 4)+2, true
 	default:
-		extra = m.logHeight() + m.narrationHeight()
+		extra = m.logHeight() + m.narrationHeight() + m.panelsHeight()
 	}
 	return layoutWith(m.width, m.height, m.detail.shown, len(m.procs) > 1, extra, must)
 }

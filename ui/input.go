@@ -139,6 +139,16 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		cmd = m.switchTo((m.cur + d) % len(m.procs))
 		action = "process " + strconv.Itoa(m.p().pid)
+	case key.Matches(msg, k.ShmPanel, k.FDPanel):
+		if key.Matches(msg, k.ShmPanel) {
+			m.panels.shm = !m.panels.shm
+			action = map[bool]string{true: "/dev/shm panel on", false: "/dev/shm panel off"}[m.panels.shm]
+		} else {
+			m.panels.fds = !m.panels.fds
+			action = map[bool]string{true: "fd panel on", false: "fd panel off"}[m.panels.fds]
+		}
+		m.panels.reading = false
+		cmd = m.requestPanels()
 	case key.Matches(msg, k.Split):
 		cmd, action = m.toggleSplit()
 	case key.Matches(msg, k.Lessons):

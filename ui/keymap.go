@@ -33,6 +33,7 @@ type KeyMap struct {
 	Console, NextProcess, PrevProcess      key.Binding
 	Split, Lessons                         key.Binding
 	StepNext, StepPrev, Narration          key.Binding
+	ShmPanel, FDPanel                      key.Binding
 }
 
 // KeyGroup is a named group of bindings, in the order help shows them.
@@ -92,6 +93,8 @@ func DefaultKeyMap() KeyMap {
 		StepNext:    b("→", "lesson: next step", "right"),
 		StepPrev:    b("←", "lesson: step back", "left"),
 		Narration:   b("N", "narration on/off", "N"),
+		ShmPanel:    b("S", "/dev/shm panel", "S"),
+		FDPanel:     b("F", "file descriptors panel", "F"),
 	}
 }
 
@@ -106,7 +109,7 @@ func (k KeyMap) Groups() []KeyGroup {
 		{Name: "Memory", Bindings: []key.Binding{k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read}},
 		{Name: "Processes and files", Bindings: []key.Binding{
 			k.Fork, k.NewSubject, k.Kill, k.NextProcess, k.PrevProcess, k.Split,
-			k.Open, k.Ftruncate, k.Close, k.Unlink,
+			k.Open, k.Ftruncate, k.Close, k.Unlink, k.ShmPanel, k.FDPanel,
 		}},
 		{Name: "Teaching", Bindings: []key.Binding{k.Console, k.Lessons, k.StepNext, k.StepPrev, k.Narration}},
 	}

@@ -111,6 +111,7 @@ type Model struct {
 	lesson  lessonState
 	narr    narration
 	split   splitView
+	panels  panels
 
 	lessonUsedFirst bool // a lesson has run in the lab subject: later ones get fresh subjects
 }
@@ -221,6 +222,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, cmd = m.onLesson(msg)
 	case splitPagesMsg:
 		m = m.onSplitPages(msg)
+	case panelsMsg:
+		m.onPanels(msg)
 	case tea.PasteMsg:
 		switch {
 		case m.form != nil:
@@ -307,7 +310,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (Model, tea.Cmd) {
 	if p.selectAddr != 0 && m.selectAddress(p.selectAddr) {
 		p.selectAddr = 0
 	}
-	return m, tea.Batch(again, m.nextTick(), m.requestSmaps())
+	return m, tea.Batch(again, m.nextTick(), m.requestSmaps(), m.requestPanels())
 }
 
 // refresh reads tab i now (after an action), or as soon as the read in

@@ -116,3 +116,45 @@ func TestMemoryViewOfAFile(t *testing.T) {
 		t.Errorf("the memory view does not show the file's bytes:\n%s", pane)
 	}
 }
+
+// TestPanels: the /dev/shm and descriptor panels follow the lecture's
+// lifecycle in a real subject: the object and its descriptor appear, the
+// descriptor goes with close while the mapping stays, and after shm_unlink
+// the object is listed as deleted, still mapped.
+func TestPanels(t *testing.T) {
+	d, tr := labModel(t)
+	name := fmt.Sprintf("/mapscope-panels-%d", tr.Pid())
+	t.Cleanup(func() { os.Remove("/dev/shm" + name) })
+	d.press("S", "F")
+	paste := func(src string) {
+		t.Helper()
+		d.press(":")
+		n := len(d.m.log)
+		m, cmd := send(t, d.m, tea.PasteMsg{Content: src + "\n"})
+		d.m = m
+		d.run(cmd)
+		d.until("the run", func(m Model) bool { return !m.busy && len(m.log) > n })
+		d.press("esc")
+	}
+	panel := func(what string, ok func(string) bool) string {
+		t.Helper()
+		d.run(d.m.refresh(d.m.cur))
+		d.until(what, func(m Model) bool {
+			return !m.panels.reading && ok(ansi.Strip(strings.Join(m.panelLines(160), "\n")))
+		})
+		return ansi.Strip(strings.Join(d.m.panelLines(160), "\n"))
+	}
+	pid := fmt.Sprint(tr.Pid())
+	paste(fmt.Sprintf("int fd = shm_open(%q, O_CREAT | O_RDWR, 0600);\nftruncate(fd, 8192);\nvoid* p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);", name))
+	text := panel("the object, mapped, and its fd", func(s string) bool {
+		return strings.Contains(s, "mapped by "+pid) && strings.Contains(s, "/dev/shm"+name)
+	})
+	if !strings.Contains(text, "8.0K") || !strings.Contains(text, "mapped by "+pid) || !strings.Contains(text, "O_RDWR") {
+		t.Errorf("panels after shm_open and mmap:\n%s", text)
+	}
+	paste("close(fd);\nshm_unlink(\"" + name + "\");")
+	text = panel("the unlinked object", func(s string) bool { return strings.Contains(s, name+" (deleted)") })
+	if !strings.Contains(text, "mapped by "+pid) || strings.Contains(text, "/dev/shm"+name+" ") {
+		t.Errorf("panels after close and shm_unlink:\n%s", text)
+	}
+}

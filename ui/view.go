@@ -222,10 +222,11 @@ func (m *Model) extraView(w, h int) string {
 		return m.consoleView(w, h)
 	default:
 		narr := m.narrationLines(w)
-		nh := min(len(narr), maxNarration, h)
-		out := narr[:nh]
-		if h > nh {
-			out = append(out, m.logView(w, h-nh))
+		out := narr[:min(len(narr), maxNarration, h)]
+		pl := m.panelLines(w)
+		out = append(out, pl[:min(len(pl), h-len(out))]...)
+		if h > len(out) {
+			out = append(out, m.logView(w, h-len(out)))
 		}
 		return strings.Join(out, "\n")
 	}
