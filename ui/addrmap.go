@@ -3,6 +3,8 @@ package ui
 import (
 	"math"
 	"math/bits"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,9 +23,10 @@ const addrMapAddrAt = 10
 // pointer, or lay it out in Update, so the layout View makes is the one
 // rowAt reads.
 type addrMap struct {
-	key   addrMapKey
-	bands []mapBand
-	addr  bool // the first and last lines show addresses
+	key     addrMapKey
+	bands   []mapBand
+	addr    bool    // the first and last lines show addresses
+	scratch mapScan // reused by each layout
 }
 
 // addrMapKey identifies the layout held: the same snapshot slice (they are
@@ -96,6 +99,12 @@ func (b *mapBand) has(i int) bool { return !b.gap && b.first <= i && i <= b.last
 //     many mappings (first..last) or none: then it continues the mapping
 //     that spans it (cont).
 func layoutAddrMap(ms []procmaps.Mapping, h int) []mapBand {
+	return layoutAddrMapWith(ms, h, &mapScan{})
+}
+
+// layoutAddrMapWith is layoutAddrMap with the scratch space of its pass
+// over ms, so that an addrMap reuses it from one snapshot to the next.
+func layoutAddrMapWith(ms []procmaps.Mapping, h int, sc *mapScan) []mapBand {
 	if h <= 0 {
 		return nil
 	}
@@ -126,18 +135,12 @@ func layoutAddrMap(ms []procmaps.Mapping, h int) []mapBand {
 	}
 	edges := btoi(showTop) + btoi(showBottom)
 
-	minGap := splitThreshold(ms, (h-1-edges)/2)
-	var regions []mapRegion
+	sc.scan(ms, (h-1-edges)/2)
+	regions := make([]mapRegion, 0, len(sc.splits)+1)
 	lo := 0
-	for i := 1; i <= n; i++ {
-		if i == n || gapBetween(ms[i-1], ms[i]) >= minGap {
-			r := mapRegion{lo: lo, hi: i - 1, lines: 1}
-			for _, m := range ms[lo:i] {
-				r.bytes += m.Size()
-			}
-			regions = append(regions, r)
-			lo = i
-		}
+	for _, hi := range append(sc.splits, n) {
+		regions = append(regions, mapRegion{lo: lo, hi: hi - 1, lines: 1, bytes: sc.bytes[hi] - sc.bytes[lo]})
+		lo = hi
 	}
 	spareLines(regions, h-edges-2*len(regions)+1)
 
@@ -148,7 +151,7 @@ func layoutAddrMap(ms []procmaps.Mapping, h int) []mapBand {
 	}
 	for r := len(regions) - 1; r >= 0; r-- {
 		reg := regions[r]
-		fillRegion(bands[y:y+reg.lines], ms, reg, r)
+		fillRegion(bands[y:y+reg.lines], ms, sc, reg, r)
 		y += reg.lines
 		if r > 0 {
 			bands[y] = gapBand(gapBetween(ms[reg.lo-1], ms[reg.lo]))
@@ -195,45 +198,61 @@ func gapBetween(a, b procmaps.Mapping) uint64 {
 	return hi - lo
 }
 
-// splitThreshold returns the smallest gap that splits regions, chosen so
-// that at most k gaps are that large: the largest gaps first, and of gaps
-// of equal size all or none. It returns math.MaxUint64 when no gap may
-// split. It keeps only the k+1 largest gaps, so it costs one pass over ms.
-func splitThreshold(ms []procmaps.Mapping, k int) uint64 {
-	if k <= 0 {
-		return math.MaxUint64
-	}
-	top := make([]uint64, 0, k+1) // the largest gaps, descending
-	for i := 1; i < len(ms); i++ {
-		g := gapBetween(ms[i-1], ms[i])
-		if g == 0 || len(top) == k+1 && g <= top[k] {
+// mapScan is what layoutAddrMap learns in its one pass over a snapshot.
+type mapScan struct {
+	// weight[i] and bytes[i] are the sums of pageWeight and of the sizes
+	// of ms[:i]. uint32 holds the weights of 60 million mappings; the
+	// kernel allows 65,530 by default.
+	weight []uint32
+	bytes  []uint64
+	// splits are the mappings, ascending, that start a region: those
+	// after the largest gaps.
+	splits []int
+}
+
+// scan makes one pass over ms (65,000 mappings are 4 MB, so every pass
+// costs) and chooses the gaps that split regions: the largest gaps first,
+// at most k of them, and of gaps of equal size all or none.
+func (sc *mapScan) scan(ms []procmaps.Mapping, k int) {
+	sc.weight = slices.Grow(sc.weight[:0], len(ms)+1)[:len(ms)+1]
+	sc.bytes = slices.Grow(sc.bytes[:0], len(ms)+1)[:len(ms)+1]
+	sc.weight[0], sc.bytes[0] = 0, 0
+	k = max(k, 0)
+	// The k+1 largest gaps, descending, and the mappings after them.
+	gaps, after := make([]uint64, 0, k+1), make([]int, 0, k+1)
+	for i := range ms {
+		size := ms[i].Size()
+		sc.weight[i+1] = sc.weight[i] + uint32(pageWeight(size))
+		sc.bytes[i+1] = sc.bytes[i] + size
+		if i == 0 {
 			continue
 		}
-		j := len(top)
+		g := gapBetween(ms[i-1], ms[i])
+		if g == 0 || len(gaps) == k+1 && g <= gaps[k] {
+			continue
+		}
+		j := len(gaps)
 		if j < k+1 {
-			top = append(top, 0)
+			gaps, after = append(gaps, 0), append(after, 0)
 		} else {
 			j = k
 		}
-		for j > 0 && top[j-1] < g {
-			top[j] = top[j-1]
+		for j > 0 && gaps[j-1] < g {
+			gaps[j], after[j] = gaps[j-1], after[j-1]
 			j--
 		}
-		top[j] = g
+		gaps[j], after[j] = g, i
 	}
-	if len(top) == 0 {
-		return math.MaxUint64
-	}
-	if len(top) <= k {
-		return top[len(top)-1] // every gap gets its line
-	}
-	// top[k] cannot have a line: nor can the gaps as large as it.
-	for j := k; j > 0; j-- {
-		if top[j-1] > top[j] {
-			return top[j-1]
+	n := len(gaps)
+	if n > k {
+		// gaps[k] cannot have a line, nor can the gaps as large as it.
+		n = k
+		for n > 0 && gaps[n-1] == gaps[k] {
+			n--
 		}
 	}
-	return math.MaxUint64
+	sc.splits = after[:n]
+	slices.Sort(sc.splits)
 }
 
 // spareLines hands out spare lines to regions, one at a time, each to the
@@ -264,54 +283,48 @@ func spareLines(regions []mapRegion, spare int) {
 func pageWeight(size uint64) int { return max(1, bits.Len64(size>>12)) }
 
 // fillRegion lays out region reg (number r) on the lines out, top-down.
-func fillRegion(out []mapBand, ms []procmaps.Mapping, reg mapRegion, r int) {
+func fillRegion(out []mapBand, ms []procmaps.Mapping, sc *mapScan, reg mapRegion, r int) {
 	lines := len(out)
-	for y := range out {
-		out[y] = mapBand{first: -1, last: -1, main: -1, region: r}
+	top := sc.weight[reg.hi+1]
+	total := int(top - sc.weight[reg.lo])
+	// Counting from the top of the region, mapping i takes the slice of
+	// weight [c, c+w) with c = top - weight[i+1]. Its home is the line
+	// holding the slice's middle, (2c+w)·lines / (2·total): smaller for
+	// higher i, so each line's mappings are a run found by binary search.
+	home := func(i int) int {
+		twice := int(2*top - sc.weight[i+1] - sc.weight[i]) // 2c + w
+		return min(twice*lines/(2*total), lines-1)
 	}
-	total := 0
-	for _, m := range ms[reg.lo : reg.hi+1] {
-		total += pageWeight(m.Size())
-	}
-	// Each mapping's home is the line holding the middle of its slice of
-	// the weight: 2·(start + weight/2) · lines / (2·total), in integers.
-	c := 0
-	for i := reg.hi; i >= reg.lo; i-- {
-		w := pageWeight(ms[i].Size())
-		y := min((2*c+w)*lines/(2*total), lines-1)
-		b := &out[y]
-		if b.last < 0 {
-			b.last = i
-		}
-		b.first = i
-		c += w
-	}
-	// A line with no home continues the mapping over its middle.
-	c, i := 0, reg.hi
+	above := reg.hi + 1 // the lowest mapping on the lines above
 	for y := range out {
 		b := &out[y]
-		if b.last >= 0 {
-			continue
+		*b = mapBand{region: r}
+		// The mappings at home on lines 0..y are those from t up.
+		t := reg.lo + sort.Search(reg.hi+1-reg.lo, func(j int) bool { return home(reg.lo+j) <= y })
+		if t < above {
+			b.first, b.last = t, above-1
+			above = t
+		} else {
+			// No home here: the line continues the mapping over its
+			// middle, (2y+1)·total / (2·lines) from the top, which is
+			// the lowest mapping i with 2·lines·c <= (2y+1)·total.
+			mid := (2*y + 1) * total
+			i := reg.lo + sort.Search(reg.hi+1-reg.lo, func(j int) bool {
+				return 2*lines*int(top-sc.weight[reg.lo+j+1]) <= mid
+			})
+			b.first, b.last, b.cont = i, i, true
 		}
-		mid := (2*y + 1) * total // ×2·lines
-		for i > reg.lo && 2*lines*(c+pageWeight(ms[i].Size())) <= mid {
-			c += pageWeight(ms[i].Size())
-			i--
-		}
-		b.first, b.last, b.cont = i, i, true
-	}
-	for y := range out {
-		b := &out[y]
 		var byKind [256]uint64 // by procmaps.Kind
 		b.main = b.last
 		for j := b.last; j >= b.first; j-- {
 			m := &ms[j]
-			b.size += m.Size()
-			byKind[m.Kind] += m.Size()
-			if m.Size() > ms[b.main].Size() {
+			size := m.End - m.Start
+			byKind[m.Kind] += size
+			if size > ms[b.main].Size() {
 				b.main = j
 			}
 		}
+		b.size = sc.bytes[b.last+1] - sc.bytes[b.first]
 		for k := range byKind {
 			if byKind[k] > byKind[b.kind] {
 				b.kind = procmaps.Kind(k)
@@ -408,7 +421,7 @@ func (a *addrMap) layout(ms []procmaps.Mapping, w, h int) {
 		key.first = &ms[0]
 	}
 	if key != a.key || a.bands == nil {
-		a.key, a.bands = key, layoutAddrMap(ms, bh)
+		a.key, a.bands = key, layoutAddrMapWith(ms, bh, &a.scratch)
 	}
 }
 

@@ -478,45 +478,46 @@ func TestAddrMapGolden(t *testing.T) {
 	}
 }
 
-// BenchmarkAddrMap65k measures a frame of the map of 65,000 mappings at
-// 20×60 when the snapshot is new: the layout and the drawing. The budget
-// is 2 ms a frame.
-func BenchmarkAddrMap65k(b *testing.B) {
-	ms := syntheticSnapshot(65000).Mappings
-	st := newStyles("dark", true, false)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		var a addrMap
-		_ = a.View(&st, ms, i%len(ms), 20, 60)
-		i += 97
-	}
-}
-
-// BenchmarkAddrMap65kVaried is BenchmarkAddrMap65k with gaps of assorted
-// sizes, so the strip has many regions.
-func BenchmarkAddrMap65kVaried(b *testing.B) {
-	ms := variedSnapshot(65000)
-	st := newStyles("dark", true, false)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		var a addrMap
-		_ = a.View(&st, ms, i%len(ms), 20, 60)
-		i += 97
-	}
-}
-
-// BenchmarkAddrMap65kCached measures the frames that follow, with the same
-// snapshot and the selection moving: the layout is reused.
-func BenchmarkAddrMap65kCached(b *testing.B) {
-	ms := syntheticSnapshot(65000).Mappings
+// benchAddrMap measures frames of the map of snapshots at 20×60, the
+// selection moving. Each frame shows the next of snaps: with two or more,
+// every frame is the first after a refresh and lays the map out again.
+func benchAddrMap(b *testing.B, snaps ...[]procmaps.Mapping) {
 	st := newStyles("dark", true, false)
 	var a addrMap
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		_ = a.View(&st, ms, i%len(ms), 20, 60)
-		i += 97
+		ms := snaps[i%len(snaps)]
+		_ = a.View(&st, ms, i*97%len(ms), 20, 60)
+		i++
+	}
+}
+
+// BenchmarkAddrMap65k measures a frame of the map of 65,000 mappings
+// (ui/bench_test.go's syntheticSnapshot) after each refresh: the layout
+// and the drawing. The budget is 2 ms a frame.
+func BenchmarkAddrMap65k(b *testing.B) {
+	benchAddrMap(b, syntheticSnapshot(65000).Mappings, syntheticSnapshot(65000).Mappings)
+}
+
+// BenchmarkAddrMap65kVaried is BenchmarkAddrMap65k with gaps of assorted
+// sizes, so the strip has many regions.
+func BenchmarkAddrMap65kVaried(b *testing.B) {
+	benchAddrMap(b, variedSnapshot(65000), variedSnapshot(65000))
+}
+
+// BenchmarkAddrMap65kCached measures the frames between refreshes: the
+// same snapshot, the selection moving, the layout reused.
+func BenchmarkAddrMap65kCached(b *testing.B) {
+	benchAddrMap(b, syntheticSnapshot(65000).Mappings)
+}
+
+// BenchmarkAddrMapLayout65k measures the pure layout function alone,
+// allocating its scratch space each time.
+func BenchmarkAddrMapLayout65k(b *testing.B) {
+	ms := variedSnapshot(65000)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = layoutAddrMap(ms, 58)
 	}
 }

@@ -24,9 +24,10 @@ func startSleep(t *testing.T) int {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	// Wait until the child has exec'd sleep (its maps show the binary).
-	for range 100 {
-		if b, err := exec.Command("cat", "/proc/"+strconv.Itoa(cmd.Process.Pid)+"/maps").Output(); err == nil && bytes.Contains(b, []byte("sleep")) {
+	// Wait until sleep is asleep: exec'd, loaded (libc mapped) and blocked.
+	for range 200 {
+		if b, err := exec.Command("cat", "/proc/"+strconv.Itoa(cmd.Process.Pid)+"/maps").Output(); err == nil &&
+			bytes.Contains(b, []byte("sleep")) && bytes.Contains(b, []byte("libc")) && procState(cmd.Process.Pid) == "S" {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

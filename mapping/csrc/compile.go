@@ -121,7 +121,7 @@ func (c *compiler) expr(e expr) {
 	}
 	switch e := e.(type) {
 	case *ident:
-		if !c.declared[e.name] {
+		if !c.declared[e.name] && e.name != "errno" {
 			if _, ok := constants[e.name]; !ok {
 				if _, fn := builtins[e.name]; fn {
 					c.fail(e.pos, "%s is a function: call it as %s(…)", e.name, e.name)

@@ -8,6 +8,8 @@ import (
 	"go/token"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"mapscope/mapping"
 )
 
@@ -131,6 +133,9 @@ func (ev *evaluator) eval(e expr) value {
 	case *ident:
 		if v, ok := ev.p.vars[e.name]; ok {
 			return v.v
+		}
+		if e.name == "errno" {
+			return intValue(int64(ev.p.errno))
 		}
 		if c, ok := constants[e.name]; ok {
 			return value{n: c.v, t: c.t}
@@ -445,6 +450,10 @@ func (ev *evaluator) assignTo(lhs expr, v value, pos Pos) value {
 	switch l := lhs.(type) {
 	case *ident:
 		vr, ok := ev.p.vars[l.name]
+		if !ok && l.name == "errno" {
+			ev.p.errno = unix.Errno(v.int64())
+			return intValue(v.int64())
+		}
 		if !ok {
 			ev.fail(l.pos, "%s is declared in a statement this process did not run", l.name)
 		}

@@ -65,6 +65,7 @@ func TestExpressions(t *testing.T) {
 		  strcpy(p, "hello"); memset(p + 1, 'a', 2); printf("%s %lu\n", p, strlen(p));`, "haalo 5"},
 		{`int fd = open("/nonexistent/x", O_RDONLY); if (fd == -1) perror("open");`, "open: No such file or directory"},
 		{`int main(void) { printf("in main\n"); return 0; }`, "in main"},
+		{`int fd = open("/nonexistent", O_RDONLY); if (errno == ENOENT) printf("ENOENT %d\n", errno); errno = 0; printf("%d\n", errno);`, "ENOENT 2\n0"},
 	}
 	for _, c := range cases {
 		evs, _, err := runFake(t, c.src, Options{})
@@ -189,6 +190,17 @@ func TestConsoleKeepsState(t *testing.T) {
 	}
 	if err := m.Load(`y = 2;`); err == nil || !strings.Contains(err.Error(), "y is not declared") {
 		t.Errorf("an undeclared name in a later line: %v", err)
+	}
+	// After a fault the process is untouched: the next lines run in it.
+	evs = nil
+	for _, line := range []string{`int* bad = NULL; *bad = 1;`, `printf("still here\n");`} {
+		if err := m.Load(line); err != nil {
+			t.Fatal(err)
+		}
+		m.Run(context.Background())
+	}
+	if got := outText(evs); got != "still here\nstill here" {
+		t.Errorf("after a fault, the next line printed %q (want it in both processes)", got)
 	}
 }
 

@@ -194,6 +194,13 @@ func (m *Machine) Load(src string) error {
 		return c.err
 	}
 	base := len(m.code)
+	// A process whose program stopped at a fault is alive and untouched
+	// (mapscope only simulated the crash): new statements run in it.
+	for _, p := range m.procs {
+		if p.stopped != "" && !p.ended && p.pc < base {
+			p.stopped, p.pc = "", base
+		}
+	}
 	for _, in := range c.code {
 		if in.kind != opStmt {
 			in.to += base

@@ -3,8 +3,8 @@
 // A parent and its child can share memory without any name.
 // A MAP_SHARED | MAP_ANONYMOUS mapping is inherited by fork, and both see the same pages.
 
-// Map one shared anonymous page. The fd is -1: there is no file.
-// The new row is rw-s. The kernel names it /dev/zero (deleted), an internal file: /dev/shm stays as it was.
+// Map one shared anonymous page; the fd is -1, as there is no file.
+// The new row is rw-s, named /dev/zero (deleted): an internal file of the kernel. /dev/shm stays as it was.
 int* shared = (int*)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 // Fork. The child's tab has the same rw-s row: the same memory, not a copy.

@@ -24,8 +24,8 @@ msync(shared, 8192, MS_SYNC);
 char* priv = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 printf("%s\n", priv);
 
-// Write into the private mapping. The kernel copies the page for this mapping alone (copy-on-write).
-// The file does not change, and the shared mapping still reads hello, file. The private row's detail pane shows Anonymous 4 kB: the copy belongs to no file.
+// Write into the private mapping: the kernel copies the page for this mapping alone (copy-on-write).
+// The file and the shared mapping still hold hello, file. The private row's detail pane shows Anonymous 4 kB: the copy belongs to no file.
 strcpy(priv, "private copy");
 printf("%s\n", shared);
 
@@ -33,7 +33,7 @@ printf("%s\n", shared);
 int ro = open("/var/tmp/mapscope-lesson.dat", O_RDONLY);
 
 // A writable MAP_SHARED mapping of a read-only descriptor would let the process write the file.
-// The kernel refuses: mmap returns MAP_FAILED, and the call log shows -1 EACCES.
+// The kernel refuses: mmap returns MAP_FAILED, the call log shows -1 EACCES, and perror prints why.
 char* bad = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
 if (bad == MAP_FAILED) perror("mmap");
 

@@ -4,11 +4,11 @@
 // With MAP_ANONYMOUS no file is behind it: the pages start out as zeros.
 
 // Map 8 pages (32 KiB), readable and writable, private to this process.
-// A new row appears: 32K, rw-p, no path. The cursor is on it.
+// A new row appears: 32K, rw-p, no path. (Right next to a row just like it, the kernel would merge the two into one longer row.)
 char* p = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-// Look at the detail pane: Rss is 0 kB. None of the 8 pages is in physical memory yet.
-// The kernel only reserved the addresses. The page strip shows 8 empty cells.
+// Look at the detail pane: Rss is 0 kB, and the page strip shows 8 empty cells.
+// The kernel only reserved the addresses: none of the pages is in memory yet.
 
 // Write one byte into the first page. Only now does the kernel give that page a frame of RAM.
 // Rss becomes 4 kB, and the first cell of the page strip fills in.

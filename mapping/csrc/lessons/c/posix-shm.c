@@ -3,19 +3,19 @@
 // A POSIX shared memory object is memory with a name, so that unrelated processes can share it.
 // Its life has five steps: shm_open, ftruncate, mmap, close, shm_unlink. Keep an eye on /dev/shm.
 
-// 1. shm_open creates the object. The name must start with a slash.
-// /dev/shm now lists my_data, with size 0, and the fd list shows the new descriptor.
+// Step 1, shm_open, creates the object; its name must start with a slash.
+// /dev/shm now lists my_data with size 0, and the fd list shows the new descriptor.
 int fd = shm_open("/my_data", O_CREAT | O_RDWR, 0666);
 
-// 2. A new object has a size of 0, so it must be resized.
+// Step 2, ftruncate: a new object has a size of 0, so it must be resized.
 // In /dev/shm, my_data now has 1024 bytes.
 ftruncate(fd, 1024);
 
-// 3. Map it with MAP_SHARED: a new row, rw-s, named /dev/shm/my_data.
+// Step 3, mmap with MAP_SHARED: a new row, rw-s, named /dev/shm/my_data.
 // The row is 4K: a mapping is always made of whole pages.
 int* shared_data = (int*)mmap(NULL, 1024, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-// 4. The descriptor is no longer needed. It leaves the fd list; the mapping remains.
+// Step 4, close: the descriptor is no longer needed. It leaves the fd list; the mapping remains.
 close(fd);
 
 // Use the memory: store 42 in the object.
@@ -34,7 +34,7 @@ close(fd);
 printf("%d\n", *shared_data);
 
 // @process A
-// 5. Back in process A: shm_unlink removes the name. my_data disappears from /dev/shm.
+// Step 5, back in process A: shm_unlink removes the name, and my_data disappears from /dev/shm.
 // The rows stay, and their path now ends in (deleted).
 shm_unlink("/my_data");
 

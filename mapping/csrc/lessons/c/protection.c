@@ -23,8 +23,8 @@ printf("%c\n", p[4096]);
 // Such rows also guard the stacks of threads: touching them is always a crash.
 mprotect(p + 8192, 4096, PROT_NONE);
 
-// Now write into the read-only page. The CPU refuses: SIGSEGV, code SEGV_ACCERR (the page is mapped, but not writable).
-// The call log shows the fault. A real program would die here; mapscope stops this lesson's program instead and leaves the process alive.
+// Now write into the read-only page. The CPU refuses: SIGSEGV with code SEGV_ACCERR, shown in the call log.
+// A real program would die here; mapscope stops the lesson's program instead and leaves the process alive.
 p[4096] = 'x';
 
 // Look at the table: a fault changes no mapping, and the page still holds b.
