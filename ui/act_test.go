@@ -742,3 +742,84 @@ void* p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		t.Errorf("history: %q", d.m.console.input.Value())
 	}
 }
+
+// TestLessonStepping presents the mmap lesson as a teacher would: → runs a
+// step (its narration and code in the panel, its calls in the log, the
+// cursor on the mapping it made), ← goes back by replaying in a fresh
+// subject.
+func TestLessonStepping(t *testing.T) {
+	var spawned []*mapping.Tracee
+	t.Cleanup(func() {
+		for _, s := range spawned {
+			s.Close()
+		}
+	})
+	spawn := func() (*mapping.Tracee, error) {
+		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
+		if err == nil {
+			spawned = append(spawned, tr)
+		}
+		return tr, err
+	}
+	first, err := spawn()
+	if err != nil {
+		t.Skip(err)
+	}
+	m := New(Options{Root: "/proc", PID: first.Pid(), Mode: ModeLab, Target: first, Spawn: spawn, Lesson: "mmap", Interval: time.Hour})
+	d := newDriver(t, m)
+	d.refreshed("the first snapshot", func(string) bool { return true })
+	if !strings.Contains(plain(d.m), "lesson mmap") || !strings.Contains(plain(d.m), "Press → to run the first") {
+		t.Fatalf("the lesson is not announced:\n%s", plain(d.m))
+	}
+	step := func() {
+		t.Helper()
+		n := d.m.lesson.done
+		d.press("right")
+		d.until("the step", func(m Model) bool { return !m.busy && m.lesson.done == n+1 })
+	}
+	step() // narration only
+	step() // the mmap
+	var addr uint64
+	for _, e := range d.m.log {
+		if strings.HasPrefix(e.text, "mmap(NULL, 32768") {
+			fmt.Sscanf(e.text[strings.LastIndex(e.text, "0x"):], "0x%x", &addr)
+		}
+	}
+	if addr == 0 {
+		t.Fatalf("no mmap in the log: %+v", d.m.log)
+	}
+	if d.m.p().pid != first.Pid() {
+		t.Errorf("the lesson ran in pid %d, not the lab subject %d", d.m.p().pid, first.Pid())
+	}
+	d.refreshed("the lesson's mapping", func(s string) bool { return strings.Contains(s, hexa(addr)+"-") })
+	if mp, _, ok := d.m.table.selected(); !ok || !mp.Contains(addr) {
+		t.Errorf("the cursor is not on the mapping the step made")
+	}
+	screen := plain(d.m)
+	for _, w := range []string{"step 2 of", "Map 8 pages", "char* p = mmap(NULL, 8 * 4096"} {
+		if !strings.Contains(screen, w) {
+			t.Errorf("the narration panel lacks %q:\n%s", w, screen)
+		}
+	}
+	if !strings.Contains(procMaps(t, first.Pid()), hexa(addr)+"-") {
+		t.Error("the kernel shows no such mapping")
+	}
+
+	// Back one step: the lesson restarts in a fresh subject and replays
+	// step 1; the old subject is gone.
+	d.press("left")
+	d.until("the replay", func(m Model) bool { return !m.busy && m.lesson.done == 1 && m.lesson.runner.Target("A") != nil })
+	a := d.m.lesson.runner.Target("A")
+	if a.Pid() == first.Pid() {
+		t.Fatal("going back did not start a fresh subject")
+	}
+	if st := settledState(first.Pid()); st != "" {
+		t.Errorf("the old subject is still there (state %s)", st)
+	}
+	if d.m.p().pid != a.Pid() {
+		t.Errorf("the fresh subject %d is not on screen (pid %d is)", a.Pid(), d.m.p().pid)
+	}
+	if strings.Contains(procMaps(t, a.Pid()), hexa(addr)+"-") {
+		t.Error("the fresh subject has the mapping of step 2, which it should not have run yet")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -23,10 +22,9 @@ const addrMapAddrAt = 10
 // pointer, or lay it out in Update, so the layout View makes is the one
 // rowAt reads.
 type addrMap struct {
-	key     addrMapKey
-	bands   []mapBand
-	addr    bool    // the first and last lines show addresses
-	scratch mapScan // reused by each layout
+	key   addrMapKey
+	bands []mapBand
+	addr  bool // the first and last lines show addresses
 }
 
 // addrMapKey identifies the layout held: the same snapshot slice (they are
@@ -98,13 +96,10 @@ func (b *mapBand) has(i int) bool { return !b.gap && b.first <= i && i <= b.last
 //     lives on the line that holds the middle of its slice. A line may hold
 //     many mappings (first..last) or none: then it continues the mapping
 //     that spans it (cont).
+//
+// It reads ms twice, once to choose the splitting gaps and once to fill
+// the lines: 65,000 mappings are 4 MB, so each pass costs.
 func layoutAddrMap(ms []procmaps.Mapping, h int) []mapBand {
-	return layoutAddrMapWith(ms, h, &mapScan{})
-}
-
-// layoutAddrMapWith is layoutAddrMap with the scratch space of its pass
-// over ms, so that an addrMap reuses it from one snapshot to the next.
-func layoutAddrMapWith(ms []procmaps.Mapping, h int, sc *mapScan) []mapBand {
 	if h <= 0 {
 		return nil
 	}
@@ -135,12 +130,13 @@ func layoutAddrMapWith(ms []procmaps.Mapping, h int, sc *mapScan) []mapBand {
 	}
 	edges := btoi(showTop) + btoi(showBottom)
 
-	sc.scan(ms, (h-1-edges)/2)
-	regions := make([]mapRegion, 0, len(sc.splits)+1)
-	lo := 0
-	for _, hi := range append(sc.splits, n) {
-		regions = append(regions, mapRegion{lo: lo, hi: hi - 1, lines: 1, bytes: sc.bytes[hi] - sc.bytes[lo]})
-		lo = hi
+	splits, end := largestGaps(ms, (h-1-edges)/2)
+	regions := make([]mapRegion, 0, len(splits)+1)
+	var below gapMark
+	for _, above := range append(splits, end) {
+		regions = append(regions, mapRegion{lo: below.at, hi: above.at - 1, lines: 1,
+			bytes: above.bytes - below.bytes, weight: int(above.weight - below.weight)})
+		below = above
 	}
 	spareLines(regions, h-edges-2*len(regions)+1)
 
@@ -151,7 +147,7 @@ func layoutAddrMapWith(ms []procmaps.Mapping, h int, sc *mapScan) []mapBand {
 	}
 	for r := len(regions) - 1; r >= 0; r-- {
 		reg := regions[r]
-		fillRegion(bands[y:y+reg.lines], ms, sc, reg, r)
+		fillRegion(bands[y:y+reg.lines], ms, reg, r)
 		y += reg.lines
 		if r > 0 {
 			bands[y] = gapBand(gapBetween(ms[reg.lo-1], ms[reg.lo]))
@@ -168,6 +164,7 @@ func layoutAddrMapWith(ms []procmaps.Mapping, h int, sc *mapScan) []mapBand {
 type mapRegion struct {
 	lo, hi int
 	bytes  uint64
+	weight int // the sum of its mappings' pageWeight
 	lines  int
 }
 
@@ -187,8 +184,11 @@ func gapBand(size uint64) mapBand {
 // gapBetween returns the unmapped bytes between two consecutive mappings,
 // not counting the kernel's half of the address space when b lies above
 // the end of user space.
-func gapBetween(a, b procmaps.Mapping) uint64 {
-	lo, hi := a.End, b.Start
+func gapBetween(a, b procmaps.Mapping) uint64 { return gapFrom(a.End, b.Start) }
+
+// gapFrom is gapBetween for a mapping that ends at lo and the next that
+// starts at hi.
+func gapFrom(lo, hi uint64) uint64 {
 	if lo < userTop && hi > userTop {
 		hi = userTop
 	}
@@ -198,61 +198,55 @@ func gapBetween(a, b procmaps.Mapping) uint64 {
 	return hi - lo
 }
 
-// mapScan is what layoutAddrMap learns in its one pass over a snapshot.
-type mapScan struct {
-	// weight[i] and bytes[i] are the sums of pageWeight and of the sizes
-	// of ms[:i]. uint32 holds the weights of 60 million mappings; the
-	// kernel allows 65,530 by default.
-	weight []uint32
-	bytes  []uint64
-	// splits are the mappings, ascending, that start a region: those
-	// after the largest gaps.
-	splits []int
+// gapMark is a gap seen by largestGaps: its size, the mapping after it,
+// and the sums of the sizes and of the page weights of the mappings below.
+type gapMark struct {
+	size          uint64
+	at            int
+	bytes, weight uint64
 }
 
-// scan makes one pass over ms (65,000 mappings are 4 MB, so every pass
-// costs) and chooses the gaps that split regions: the largest gaps first,
-// at most k of them, and of gaps of equal size all or none.
-func (sc *mapScan) scan(ms []procmaps.Mapping, k int) {
-	sc.weight = slices.Grow(sc.weight[:0], len(ms)+1)[:len(ms)+1]
-	sc.bytes = slices.Grow(sc.bytes[:0], len(ms)+1)[:len(ms)+1]
-	sc.weight[0], sc.bytes[0] = 0, 0
+// largestGaps chooses, in one pass over ms, the gaps that split regions:
+// the largest gaps first, at most k of them, and of gaps of equal size all
+// or none. It returns them in ascending order, and a mark for the end of
+// ms with the sums over all of it.
+func largestGaps(ms []procmaps.Mapping, k int) (splits []gapMark, end gapMark) {
 	k = max(k, 0)
-	// The k+1 largest gaps, descending, and the mappings after them.
-	gaps, after := make([]uint64, 0, k+1), make([]int, 0, k+1)
+	top := make([]gapMark, 0, k+1) // the k+1 largest gaps, descending
 	for i := range ms {
-		size := ms[i].Size()
-		sc.weight[i+1] = sc.weight[i] + uint32(pageWeight(size))
-		sc.bytes[i+1] = sc.bytes[i] + size
-		if i == 0 {
-			continue
+		start, stop := ms[i].Start, ms[i].End
+		if i > 0 {
+			g := gapFrom(ms[i-1].End, start)
+			if g > 0 && (len(top) <= k || g > top[k].size) {
+				j := len(top)
+				if j <= k {
+					top = append(top, gapMark{})
+				} else {
+					j = k
+				}
+				for j > 0 && top[j-1].size < g {
+					top[j] = top[j-1]
+					j--
+				}
+				top[j] = gapMark{size: g, at: i, bytes: end.bytes, weight: end.weight}
+			}
 		}
-		g := gapBetween(ms[i-1], ms[i])
-		if g == 0 || len(gaps) == k+1 && g <= gaps[k] {
-			continue
-		}
-		j := len(gaps)
-		if j < k+1 {
-			gaps, after = append(gaps, 0), append(after, 0)
-		} else {
-			j = k
-		}
-		for j > 0 && gaps[j-1] < g {
-			gaps[j], after[j] = gaps[j-1], after[j-1]
-			j--
-		}
-		gaps[j], after[j] = g, i
+		size := stop - start
+		end.bytes += size
+		end.weight += uint64(pageWeight(size))
 	}
-	n := len(gaps)
+	end.at = len(ms)
+	n := len(top)
 	if n > k {
-		// gaps[k] cannot have a line, nor can the gaps as large as it.
+		// top[k] cannot have a line, nor can the gaps as large as it.
 		n = k
-		for n > 0 && gaps[n-1] == gaps[k] {
+		for n > 0 && top[n-1].size == top[k].size {
 			n--
 		}
 	}
-	sc.splits = after[:n]
-	slices.Sort(sc.splits)
+	splits = top[:n]
+	slices.SortFunc(splits, func(a, b gapMark) int { return a.at - b.at })
+	return splits, end
 }
 
 // spareLines hands out spare lines to regions, one at a time, each to the
@@ -282,58 +276,68 @@ func spareLines(regions []mapRegion, spare int) {
 // of its pages), so 4K weighs 1, 2M 10 and 8G 22.
 func pageWeight(size uint64) int { return max(1, bits.Len64(size>>12)) }
 
-// fillRegion lays out region reg (number r) on the lines out, top-down.
-func fillRegion(out []mapBand, ms []procmaps.Mapping, sc *mapScan, reg mapRegion, r int) {
-	lines := len(out)
-	top := sc.weight[reg.hi+1]
-	total := int(top - sc.weight[reg.lo])
-	// Counting from the top of the region, mapping i takes the slice of
-	// weight [c, c+w) with c = top - weight[i+1]. Its home is the line
-	// holding the slice's middle, (2c+w)·lines / (2·total): smaller for
-	// higher i, so each line's mappings are a run found by binary search.
-	home := func(i int) int {
-		twice := int(2*top - sc.weight[i+1] - sc.weight[i]) // 2c + w
-		return min(twice*lines/(2*total), lines-1)
+// fillRegion lays out region reg (number r) on the lines out, top-down,
+// in one pass over its mappings. Counting from the top of the region,
+// mapping i takes the slice [c, c+w) of the region's weight, and its home
+// is the line holding the slice's middle: the y with
+// y·2·total <= (2c+w)·lines < (y+1)·2·total. The middle of line y,
+// (2y+1)·total / (2·lines), lies in one mapping: the one a line without
+// a home continues.
+func fillRegion(out []mapBand, ms []procmaps.Mapping, reg mapRegion, r int) {
+	lines, total := len(out), reg.weight
+	spans := make([]int, lines) // the mapping over the middle of each line
+	for y := range out {
+		out[y] = mapBand{first: -1, last: -1, main: -1, region: r}
 	}
-	above := reg.hi + 1 // the lowest mapping on the lines above
+	var byKind [256]uint64 // bytes by procmaps.Kind on line y
+	c, y, mid := 0, 0, 0
+	for i := reg.hi; i >= reg.lo; i-- {
+		m := &ms[i]
+		size := m.End - m.Start
+		w := pageWeight(size)
+		for (2*c+w)*lines >= (y+1)*2*total && y < lines-1 {
+			out[y].kind = dominant(&byKind, out[y].kind)
+			y++
+		}
+		b := &out[y]
+		if b.last < 0 {
+			b.last, b.main = i, i
+		}
+		b.first = i
+		b.size += size
+		byKind[m.Kind] += size
+		if size > ms[b.main].End-ms[b.main].Start {
+			b.main = i
+		}
+		c += w
+		for mid < lines && (2*mid+1)*total < 2*lines*c {
+			spans[mid] = i
+			mid++
+		}
+	}
+	out[y].kind = dominant(&byKind, out[y].kind)
 	for y := range out {
 		b := &out[y]
-		*b = mapBand{region: r}
-		// The mappings at home on lines 0..y are those from t up.
-		t := reg.lo + sort.Search(reg.hi+1-reg.lo, func(j int) bool { return home(reg.lo+j) <= y })
-		if t < above {
-			b.first, b.last = t, above-1
-			above = t
-		} else {
-			// No home here: the line continues the mapping over its
-			// middle, (2y+1)·total / (2·lines) from the top, which is
-			// the lowest mapping i with 2·lines·c <= (2y+1)·total.
-			mid := (2*y + 1) * total
-			i := reg.lo + sort.Search(reg.hi+1-reg.lo, func(j int) bool {
-				return 2*lines*int(top-sc.weight[reg.lo+j+1]) <= mid
-			})
-			b.first, b.last, b.cont = i, i, true
+		if b.last < 0 {
+			i := spans[y]
+			*b = mapBand{first: i, last: i, main: i, cont: true, region: r, size: ms[i].Size(), kind: ms[i].Kind}
+			continue
 		}
-		var byKind [256]uint64 // by procmaps.Kind
-		b.main = b.last
-		for j := b.last; j >= b.first; j-- {
-			m := &ms[j]
-			size := m.End - m.Start
-			byKind[m.Kind] += size
-			if size > ms[b.main].Size() {
-				b.main = j
-			}
-		}
-		b.size = sc.bytes[b.last+1] - sc.bytes[b.first]
-		for k := range byKind {
-			if byKind[k] > byKind[b.kind] {
-				b.kind = procmaps.Kind(k)
-			}
-		}
-		if !b.cont {
-			b.label = bandLabel(ms, b.main, b.last-b.first)
+		b.label = bandLabel(ms, b.main, b.last-b.first)
+	}
+}
+
+// dominant returns the kind with the most bytes (or def when there are
+// none) and clears the counts.
+func dominant(byKind *[256]uint64, def procmaps.Kind) procmaps.Kind {
+	k, most := def, uint64(0)
+	for i, n := range byKind {
+		if n > most {
+			k, most = procmaps.Kind(i), n
 		}
 	}
+	*byKind = [256]uint64{}
+	return k
 }
 
 // bandLabel names mapping i and the more mappings that share its line.
@@ -421,7 +425,7 @@ func (a *addrMap) layout(ms []procmaps.Mapping, w, h int) {
 		key.first = &ms[0]
 	}
 	if key != a.key || a.bands == nil {
-		a.key, a.bands = key, layoutAddrMapWith(ms, bh, &a.scratch)
+		a.key, a.bands = key, layoutAddrMap(ms, bh)
 	}
 }
 

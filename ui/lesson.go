@@ -156,7 +156,13 @@ func (m *Model) backLesson() (tea.Cmd, string) {
 	m.lesson = lessonState{runner: nr, pids: map[int]bool{}}
 	m.busy = true
 	m.addLog(logEntry{label: "lesson", text: fmt.Sprintf("↺ back to step %d of %s: replaying it in fresh subjects", target, l.Name), fd: -1})
-	return tea.Sequence(closeCmd, runLesson(nr, target, true)), fmt.Sprintf("back to step %d", target)
+	replay := runLesson(nr, target, true)
+	return func() tea.Msg {
+		if closeCmd != nil {
+			closeCmd() // the old subjects first, then the fresh ones
+		}
+		return replay()
+	}, fmt.Sprintf("back to step %d", target)
 }
 
 // runLesson runs the runner's steps up to step `upto` (1-based count of
