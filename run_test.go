@@ -142,3 +142,68 @@ printf("%d\n", getpid());`, "run", "-p", fmt.Sprint(pid), "-")
 		t.Error("the attached process is still traced after run")
 	}
 }
+
+// lectureBlock reads one of the lecture's code blocks (the files csrc's
+// tests use too).
+func lectureBlock(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("mapping", "csrc", "testdata", "lecture", name+".c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestRunLectureBlocks pastes the lecture's code blocks into mapscope run,
+// verbatim but for the shm name (tests of other packages use /my_data at
+// the same time), and checks their effect where the lecture says it is:
+// /dev/shm, the file, the maps.
+func TestRunLectureBlocks(t *testing.T) {
+	name := fmt.Sprintf("/mapscope-run-lecture-%d", os.Getpid())
+	obj := "/dev/shm" + name
+	os.Remove(obj)
+	t.Cleanup(func() { os.Remove(obj) })
+	rename := func(s string) string { return strings.ReplaceAll(s, "/my_data", name) }
+
+	// Creating the object, mapping it and using it. The object outlives
+	// the process (kernel persistence): run ends, 42 is still there.
+	code, out, errs := runMapscope(t, rename(lectureBlock(t, "create")+lectureBlock(t, "map-and-use")), "run", "-")
+	if code != exitOK {
+		t.Fatalf("create + map: exit %d, %s\n%s", code, errs, out)
+	}
+	data, err := os.ReadFile(obj)
+	if err != nil || len(data) != 1024 || data[0] != 42 || data[1] != 0 {
+		t.Fatalf("%s after the run: %d bytes, first %v (%v); want 1024 bytes holding 42", obj, len(data), data[:min(4, len(data))], err)
+	}
+	for _, w := range []string{`shm_open("` + name + `", O_CREAT | O_RDWR, 0666) = 3`, "ftruncate(3, 1024) = 0", "close(3) = 0", "*(int*)0x"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the run's output lacks %q:\n%s", w, out)
+		}
+	}
+
+	// shm_unlink removes the name.
+	if code, out, errs := runMapscope(t, rename(lectureBlock(t, "shm-unlink")), "run", "-"); code != exitOK || !strings.Contains(out, "= 0") {
+		t.Fatalf("shm_unlink: exit %d, %s\n%s", code, errs, out)
+	}
+	if _, err := os.Stat(obj); !os.IsNotExist(err) {
+		t.Errorf("%s exists after the shm_unlink block", obj)
+	}
+
+	// An anonymous shared mapping: shown as /dev/zero (deleted), rw-s.
+	code, out, errs = runMapscope(t, lectureBlock(t, "anonymous"), "run", "--maps", "-")
+	if code != exitOK || !strings.Contains(out, "/dev/zero (deleted)") || !strings.Contains(lineWith(out, "/dev/zero (deleted)"), "rw-s") {
+		t.Errorf("anonymous block: exit %d, %s\n%s", code, errs, out)
+	}
+
+	// The mmap syntax with a file you create, a write, and the msync block.
+	path := filepath.Join(t.TempDir(), "data.txt")
+	prog := fmt.Sprintf("int fd = open(%q, O_RDWR | O_CREAT, 0644);\nftruncate(fd, 4096);\nsize_t length = 4096;\noff_t offset = 0;\n", path) +
+		lectureBlock(t, "mmap-syntax") + "strcpy((char*)addr, \"through the mapping\");\n" + lectureBlock(t, "msync")
+	code, out, errs = runMapscope(t, prog, "run", "-")
+	if code != exitOK || !strings.Contains(out, "msync(0x") || strings.Contains(out, "] msync:") {
+		t.Fatalf("mmap + msync: exit %d, %s\n%s", code, errs, out)
+	}
+	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), "through the mapping\x00") {
+		t.Errorf("the file holds %.25q, not what was written through the mapping", b)
+	}
+}

@@ -16,46 +16,25 @@ import (
 	"mapscope/procmaps"
 )
 
-// The code blocks of lecture.md that have concrete values, verbatim.
-const (
-	lectureMmapSyntax = `#include <sys/mman.h>
-void* addr = mmap(
-    NULL,                    // Address hint (null)
-    length,                  // Length of the mapping
-    PROT_READ | PROT_WRITE,  // Memory protection flags
-    MAP_SHARED,              // Flags (SHARED vs PRIVATE)
-    fd,                      // File descriptor
-    offset                   // Offset in the file
-);
-if (addr == MAP_FAILED) { /* handle error */ }`
-
-	lectureMsync = `// Force changes to be written to the underlying file
-if (msync(addr, length, MS_SYNC) == -1) {
-    perror("msync");
-}`
-
-	lectureCreate = `#include <fcntl.h>
-#include <sys/mman.h>
-// The name must start with a slash "/"
-int fd = shm_open("/my_data", O_CREAT | O_RDWR, 0666);
-if (fd == -1) perror("shm_open");
-// IMPORTANT: A new object has a size of 0! We must resize it:
-if (ftruncate(fd, 1024) == -1) perror("ftruncate");`
-
-	lectureMapAndUse = `int* shared_data = (int*)mmap(NULL, 1024, PROT_READ | PROT_WRITE,
-                              MAP_SHARED, // Must be SHARED for IPC
-                              fd, 0);
-// fd no longer needed
-close(fd);
-// Using the memory
-*shared_data = 42;`
-
-	lectureUnlink = `// Removes the name from /dev/shm
-shm_unlink("/my_data");`
-
-	lectureAnonymous = `void* addr = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                  MAP_SHARED | MAP_ANONYMOUS, -1, 0); // fd = -1`
+// The code blocks of lecture.md that have concrete values, verbatim, in
+// testdata/lecture (mapscope run's tests use the same files).
+var (
+	lectureMmapSyntax = lectureBlock("mmap-syntax")
+	lectureMsync      = lectureBlock("msync")
+	lectureCreate     = lectureBlock("create")
+	lectureMapAndUse  = lectureBlock("map-and-use")
+	lectureUnlink     = lectureBlock("shm-unlink")
+	lectureAnonymous  = lectureBlock("anonymous")
 )
+
+// lectureBlock reads a lecture block from testdata/lecture.
+func lectureBlock(name string) string {
+	b, err := os.ReadFile(filepath.Join("testdata", "lecture", name+".c"))
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(string(b), "\n")
+}
 
 // session is a console-like machine on a fresh subject: statements are
 // loaded and run piece by piece, as a student pastes them.

@@ -1,0 +1,2 @@
+// Removes the name from /dev/shm
+shm_unlink("/my_data");
