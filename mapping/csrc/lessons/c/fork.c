@@ -23,10 +23,10 @@ if (pid == 0) {
 }
 
 // Both print. The parent sees the child's 2 in the shared page, but keeps its own 1 in the private page.
-// The child's write copied the private page (copy-on-write): in the page strips it is no longer the same frame.
+// The child's write copied the private page (copy-on-write). Press v on the private row: in the two page strips it is no longer shared.
 printf("shared %d, private %d\n", *shared, *priv);
 
-// The child exits, and the parent waits for it with waitpid. The child's tab closes.
+// The child exits, and the parent waits for it with waitpid. The child's tab keeps its last table, marked exited.
 // The parent's private page still holds 1: the child's copy is gone with the child.
 if (pid == 0) exit(0);
 waitpid(pid, NULL, 0);
