@@ -23,7 +23,7 @@ if (pid == 0) {
 }
 
 // Both print. The parent sees the child's 2 in the shared page, but keeps its own 1 in the private page.
-// The child's write copied the private page (copy-on-write). Press v on the private row: in the two page strips it is no longer shared.
+// The child's write copied the private page (copy-on-write): press v on its row, and the two page strips no longer share it.
 printf("shared %d, private %d\n", *shared, *priv);
 
 // The child exits, and the parent waits for it with waitpid. The child's tab keeps its last table, marked exited.
