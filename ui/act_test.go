@@ -823,3 +823,60 @@ func TestLessonStepping(t *testing.T) {
 		t.Error("the fresh subject has the mapping of step 2, which it should not have run yet")
 	}
 }
+
+// TestConsoleProcessB is the lecture's two processes at the console: the
+// POSIX shm code pasted in the subject, then n starts process B, whose
+// console reads 42 through the same name.
+func TestConsoleProcessB(t *testing.T) {
+	var spawned []*mapping.Tracee
+	t.Cleanup(func() {
+		for _, s := range spawned {
+			s.Close()
+		}
+	})
+	spawn := func() (*mapping.Tracee, error) {
+		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
+		if err == nil {
+			spawned = append(spawned, tr)
+		}
+		return tr, err
+	}
+	a, err := spawn()
+	if err != nil {
+		t.Skip(err)
+	}
+	name := fmt.Sprintf("/mapscope-b-%d", a.Pid())
+	t.Cleanup(func() { os.Remove("/dev/shm" + name) })
+	d := newDriver(t, New(Options{Root: "/proc", PID: a.Pid(), Mode: ModeLab, Target: a, Spawn: spawn, Interval: time.Hour}))
+	d.refreshed("the first snapshot", func(string) bool { return true })
+	paste := func(src string) {
+		t.Helper()
+		d.press(":")
+		n := len(d.m.log)
+		m, cmd := send(t, d.m, tea.PasteMsg{Content: src})
+		d.m = m
+		d.run(cmd)
+		d.until("the run", func(m Model) bool { return !m.busy && len(m.log) > n })
+		d.press("esc")
+	}
+	paste(fmt.Sprintf(`int fd = shm_open(%q, O_CREAT | O_RDWR, 0666);
+if (ftruncate(fd, 1024) == -1) perror("ftruncate");
+int* shared_data = (int*)mmap(NULL, 1024, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+close(fd);
+*shared_data = 42;
+`, name))
+	d.press("n")
+	d.until("process B", func(m Model) bool { return len(m.procs) == 2 && !m.busy && m.cur == 1 })
+	b := d.m.p().pid
+	if b == a.Pid() {
+		t.Fatal("n did not put the new subject on screen")
+	}
+	paste(fmt.Sprintf(`int fd = shm_open(%q, O_RDWR, 0666);
+int* shared_data = (int*)mmap(NULL, 1024, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+printf("%%d\n", *shared_data);
+`, name))
+	last := d.m.log[len(d.m.log)-1]
+	if !last.output || last.text != "42" || last.pid != b {
+		t.Errorf("process B printed %+v, want 42 from pid %d", last, b)
+	}
+}
