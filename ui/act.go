@@ -77,7 +77,13 @@ func (m *Model) screen() screen {
 	default:
 		extra = m.logHeight() + m.narrationHeight() + m.panelsHeight()
 	}
-	return layoutWith(m.width, m.height, m.detail.shown, len(m.procs) > 1, extra, must)
+	s := layoutWith(m.width, m.height, m.detail.shown, len(m.procs) > 1, extra, must)
+	if m.showMap && s.table.w >= amapAt && s.table.h >= 6 {
+		s.amap = rect{s.table.x, s.table.y, amapWidth, s.table.h}
+		s.table.x += amapWidth
+		s.table.w -= amapWidth
+	}
+	return s
 }
 
 // formFor returns the form an action key opens, or nil for a key that

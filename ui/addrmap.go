@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"mapscope/procmaps"
 )
 
@@ -121,14 +123,23 @@ func layoutAddrMap(ms []procmaps.Mapping, h int) []mapBand {
 	// The edge gaps get a line each when there is room; the smaller one
 	// gives way first.
 	showTop, showBottom := top > 0, bottom > 0
-	for 1+btoi(showTop)+btoi(showBottom) > h {
+	edgeLines := func() int {
+		n := 0
+		for _, on := range [2]bool{showTop, showBottom} {
+			if on {
+				n++
+			}
+		}
+		return n
+	}
+	for 1+edgeLines() > h {
 		if showBottom && (!showTop || bottom <= top) {
 			showBottom = false
 		} else {
 			showTop = false
 		}
 	}
-	edges := btoi(showTop) + btoi(showBottom)
+	edges := edgeLines()
 
 	splits, end := largestGaps(ms, (h-1-edges)/2)
 	regions := make([]mapRegion, 0, len(splits)+1)
@@ -166,13 +177,6 @@ type mapRegion struct {
 	bytes  uint64
 	weight int // the sum of its mappings' pageWeight
 	lines  int
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // gapBand is the line of a gap of size bytes.
@@ -296,7 +300,7 @@ func fillRegion(out []mapBand, ms []procmaps.Mapping, reg mapRegion, r int) {
 		size := m.End - m.Start
 		w := pageWeight(size)
 		for (2*c+w)*lines >= (y+1)*2*total && y < lines-1 {
-			out[y].kind = dominant(&byKind, out[y].kind)
+			out[y].kind = dominantKind(&byKind, out[y].kind)
 			y++
 		}
 		b := &out[y]
@@ -315,7 +319,7 @@ func fillRegion(out []mapBand, ms []procmaps.Mapping, reg mapRegion, r int) {
 			mid++
 		}
 	}
-	out[y].kind = dominant(&byKind, out[y].kind)
+	out[y].kind = dominantKind(&byKind, out[y].kind)
 	for y := range out {
 		b := &out[y]
 		if b.last < 0 {
@@ -327,9 +331,9 @@ func fillRegion(out []mapBand, ms []procmaps.Mapping, reg mapRegion, r int) {
 	}
 }
 
-// dominant returns the kind with the most bytes (or def when there are
-// none) and clears the counts.
-func dominant(byKind *[256]uint64, def procmaps.Kind) procmaps.Kind {
+// dominantKind returns the kind with the most bytes (or def when there
+// are none) and clears the counts.
+func dominantKind(byKind *[256]uint64, def procmaps.Kind) procmaps.Kind {
 	k, most := def, uint64(0)
 	for i, n := range byKind {
 		if n > most {
@@ -349,17 +353,34 @@ func bandLabel(ms []procmaps.Mapping, i, more int) string {
 	return s
 }
 
-// fitName is name and the count of more mappings on its line ("+2") in
-// at most w cells; the name is cut first, so the count stays.
-func fitName(name string, more, w int) string {
-	if more == 0 {
+// lineLabel names mapping m in at most w cells, with the count of more
+// mappings on its line ("libc.so.6 +2"; the name is cut first, so the
+// count stays) or, alone on its line, with its perms and size as far as
+// they fit whole ("libc.so.6 r-xp 1.3M").
+func lineLabel(m procmaps.Mapping, more, w int) string {
+	name := shortName(m)
+	nw := ansi.StringWidth(name)
+	if more > 0 {
+		suffix := " +" + strconv.Itoa(more)
+		if nw+len(suffix) <= w {
+			return name + suffix
+		}
+		if room := w - len(suffix); room >= 4 {
+			return truncate(name, room) + suffix
+		}
 		return truncate(name, w)
 	}
-	suffix := " +" + strconv.Itoa(more)
-	if room := w - len(suffix); room >= 4 {
-		return truncate(name, room) + suffix
+	if nw > w {
+		return truncate(name, w)
 	}
-	return truncate(name, w)
+	for _, extra := range []string{m.Perms.String(), procmaps.FormatSize(m.Size())} {
+		if nw+1+len(extra) > w {
+			break
+		}
+		name += " " + extra
+		nw += 1 + len(extra)
+	}
+	return name
 }
 
 // shortName is the name of a mapping on the strip: the base name of a
@@ -463,13 +484,15 @@ func (a *addrMap) rowAt(y int) (mappingIndex int, ok bool) {
 	return a.bands[y].main, true
 }
 
-// View draws the strip: exactly h lines of exactly w cells. Each line is
-// a marker column (▶ on the lines of the selected mapping, sel, an index
-// into ms), a bar — █ in the colour of the line's kind, or the kind's
-// letter with NO_COLOR; ░ for a gap — and a label: the gap's size, or the
-// name of the line's main mapping (of the selected one on its line). The
-// first and last lines show the top and bottom addresses when the strip is
-// tall and wide enough. A strip narrower than 4 or shorter than 3 is
+// View draws the strip of ms: exactly h lines of exactly w cells. Each
+// line is a marker column (▶ on the lines of the selected mapping, sel, an
+// index into ms or -1, whose lines are also in the selection style), a
+// bar — █ in the colour of the line's kind, or the kind's letter with
+// NO_COLOR; ░ in the muted style for a gap — and a label: the gap's size
+// ("127T unmapped"), or the name of the line's main mapping, or of the
+// selected one when it is on the line (see lineLabel). The first and last
+// lines show the addresses of the top and the bottom of the strip when it
+// is tall and wide enough. A strip narrower than 4 or shorter than 3 is
 // blank.
 func (a *addrMap) View(st *Styles, ms []procmaps.Mapping, sel int, w, h int) string {
 	if h <= 0 {
@@ -530,7 +553,7 @@ func (a *addrMap) View(st *Styles, ms []procmaps.Mapping, sel int, w, h int) str
 			if selected {
 				i = sel
 			}
-			label = fitName(shortName(ms[i]), band.last-band.first, labelW)
+			label = lineLabel(ms[i], band.last-band.first, labelW)
 		}
 		kind := st.kind(band.kind)
 		if selected {

@@ -17,8 +17,8 @@ func fixtureMappings(t testing.TB) []procmaps.Mapping {
 	return parseMaps(t, fixtureMaps, 1).Mappings
 }
 
-// indexOf returns the index of the first mapping whose path is path.
-func indexOf(t testing.TB, ms []procmaps.Mapping, path string) int {
+// mappingIndex returns the index of the first mapping whose path is path.
+func mappingIndex(t testing.TB, ms []procmaps.Mapping, path string) int {
 	t.Helper()
 	for i, m := range ms {
 		if m.Path == path {
@@ -40,9 +40,9 @@ func amMapping(start, end uint64, perms, path string) procmaps.Mapping {
 	return m
 }
 
-// variedSnapshot makes n mappings with gaps of assorted sizes between
+// variedMappings makes n mappings with gaps of assorted sizes between
 // them, from none to gigabytes, like a big process after a long life.
-func variedSnapshot(n int) []procmaps.Mapping {
+func variedMappings(n int) []procmaps.Mapping {
 	gaps := []uint64{0, 0, 0, 0x1000, 0x1000, 0x10000, 0x100000, 0x3000, 1 << 30, 0, 0x2000}
 	sizes := []uint64{0x1000, 0x2000, 0x21000, 0x200000, 0x1000, 1 << 30, 0x5000}
 	paths := []string{"", "/usr/lib/libfoo.so", "[heap]", "/dev/shm/x", ""}
@@ -62,9 +62,9 @@ func variedSnapshot(n int) []procmaps.Mapping {
 	return ms
 }
 
-// checkLayout checks the rules every layout keeps, and returns the lines
-// of each region.
-func checkLayout(t *testing.T, ms []procmaps.Mapping, h int, bands []mapBand) map[int]int {
+// checkAddrMapLayout checks the rules every layout keeps, and returns
+// the lines of each region.
+func checkAddrMapLayout(t *testing.T, ms []procmaps.Mapping, h int, bands []mapBand) map[int]int {
 	t.Helper()
 	if h <= 0 {
 		if len(bands) != 0 {
@@ -118,8 +118,8 @@ func checkLayout(t *testing.T, ms []procmaps.Mapping, h int, bands []mapBand) ma
 	return lines
 }
 
-// regionBytes returns the mapped bytes of each region of a layout.
-func regionBytes(ms []procmaps.Mapping, bands []mapBand) map[int]uint64 {
+// addrMapRegionBytes returns the mapped bytes of each region of a layout.
+func addrMapRegionBytes(ms []procmaps.Mapping, bands []mapBand) map[int]uint64 {
 	lo, hi := map[int]int{}, map[int]int{}
 	for _, b := range bands {
 		if b.gap {
@@ -163,7 +163,7 @@ func TestAddrMapLayoutGapLabels(t *testing.T) {
 		amMapping(0x401000+hole, 0x401000+hole+0x21000, "rw-p", "[stack]"),
 	}
 	bands := layoutAddrMap(two, 10)
-	checkLayout(t, two, 10, bands)
+	checkAddrMapLayout(t, two, 10, bands)
 	var found bool
 	for _, b := range bands {
 		if b.gap && b.size == hole {
@@ -185,10 +185,10 @@ func TestAddrMapLayoutGapLabels(t *testing.T) {
 
 	// [vsyscall] sits above user space: the gap below it ends at userTop.
 	bands = layoutAddrMap(ms, 28)
-	if v := indexOf(t, ms, "[vsyscall]"); !bands[0].has(v) {
+	if v := mappingIndex(t, ms, "[vsyscall]"); !bands[0].has(v) {
 		t.Errorf("top line %+v, want [vsyscall]", bands[0])
 	}
-	if g := bands[1]; !g.gap || g.size != userTop-ms[indexOf(t, ms, "[stack]")].End {
+	if g := bands[1]; !g.gap || g.size != userTop-ms[mappingIndex(t, ms, "[stack]")].End {
 		t.Errorf("line 1 %+v, want the gap from the stack to the end of user space", g)
 	}
 }
@@ -201,10 +201,10 @@ func TestAddrMapLayoutOrder(t *testing.T) {
 	order := []string{"[vsyscall]", "[stack]", "/usr/lib/x86_64-linux-gnu/libc.so.6", "[heap]", "/usr/bin/demo"}
 	for h := 1; h <= 100; h++ {
 		bands := layoutAddrMap(ms, h)
-		checkLayout(t, ms, h, bands)
+		checkAddrMapLayout(t, ms, h, bands)
 		last := -1
 		for _, p := range order {
-			i := indexOf(t, ms, p)
+			i := mappingIndex(t, ms, p)
 			y := 0
 			for y < len(bands) && !bands[y].has(i) {
 				y++
@@ -223,15 +223,15 @@ func TestAddrMapLayoutOrder(t *testing.T) {
 func TestAddrMapLayoutProportions(t *testing.T) {
 	inputs := map[string][]procmaps.Mapping{
 		"fixture": fixtureMappings(t),
-		"varied":  variedSnapshot(1000),
+		"varied":  variedMappings(1000),
 		"65k":     syntheticSnapshot(65000).Mappings,
 	}
 	for name, ms := range inputs {
 		for _, h := range []int{1, 2, 3, 5, 10, 40, 80} {
 			t.Run(fmt.Sprintf("%s_h%d", name, h), func(t *testing.T) {
 				bands := layoutAddrMap(ms, h)
-				lines := checkLayout(t, ms, h, bands)
-				bytes := regionBytes(ms, bands)
+				lines := checkAddrMapLayout(t, ms, h, bands)
+				bytes := addrMapRegionBytes(ms, bands)
 				for a := range bytes {
 					if lines[a] < 1 {
 						t.Errorf("region %d has no line", a)
@@ -254,12 +254,12 @@ func TestAddrMapLayoutProportions(t *testing.T) {
 	// the spare lines go to the biggest regions.
 	ms := inputs["fixture"]
 	bands := layoutAddrMap(ms, 40)
-	lines := checkLayout(t, ms, 40, bands)
+	lines := checkAddrMapLayout(t, ms, 40, bands)
 	if len(lines) != 9 {
 		t.Errorf("%d regions at h=40, want the fixture's 9", len(lines))
 	}
-	heap := indexOf(t, ms, "[heap]")
-	worker := indexOf(t, ms, "[anon:worker stack]")
+	heap := mappingIndex(t, ms, "[heap]")
+	worker := mappingIndex(t, ms, "[anon:worker stack]")
 	var heapR, workerR int
 	for _, b := range bands {
 		if b.has(heap) {
@@ -277,13 +277,13 @@ func TestAddrMapLayoutProportions(t *testing.T) {
 	// are one region filling the strip.
 	big := inputs["65k"]
 	bands = layoutAddrMap(big, 60)
-	if lines := checkLayout(t, big, 60, bands); len(lines) != 1 || lines[0] != 58 || !bands[0].gap || !bands[59].gap {
+	if lines := checkAddrMapLayout(t, big, 60, bands); len(lines) != 1 || lines[0] != 58 || !bands[0].gap || !bands[59].gap {
 		t.Errorf("65k: regions %v, want one of 58 lines between the gaps above and below", lines)
 	}
 }
 
-// viewLines renders the map and returns its lines, styling stripped.
-func viewLines(a *addrMap, st *Styles, ms []procmaps.Mapping, sel, w, h int) []string {
+// addrMapLines renders the map and returns its lines, styling stripped.
+func addrMapLines(a *addrMap, st *Styles, ms []procmaps.Mapping, sel, w, h int) []string {
 	return strings.Split(ansi.Strip(a.View(st, ms, sel, w, h)), "\n")
 }
 
@@ -294,7 +294,7 @@ func TestAddrMapSelection(t *testing.T) {
 	st := newStyles("dark", true, false)
 	var a addrMap
 	for sel := range ms {
-		lines := viewLines(&a, &st, ms, sel, 24, 30)
+		lines := addrMapLines(&a, &st, ms, sel, 24, 30)
 		named := false
 		for y, l := range lines {
 			marked := strings.HasPrefix(l, "▶")
@@ -321,7 +321,7 @@ func TestAddrMapSelection(t *testing.T) {
 		}
 	}
 	for _, sel := range []int{-1, len(ms)} {
-		if out := strings.Join(viewLines(&a, &st, ms, sel, 24, 30), "\n"); strings.Contains(out, "▶") {
+		if out := strings.Join(addrMapLines(&a, &st, ms, sel, 24, 30), "\n"); strings.Contains(out, "▶") {
 			t.Errorf("sel %d: a line is marked:\n%s", sel, out)
 		}
 	}
@@ -333,7 +333,7 @@ func TestAddrMapRowAt(t *testing.T) {
 	ms := fixtureMappings(t)
 	st := newStyles("dark", true, false)
 	var a addrMap
-	lines := viewLines(&a, &st, ms, -1, 20, 30)
+	lines := addrMapLines(&a, &st, ms, -1, 20, 30)
 	if len(lines) != 30 {
 		t.Fatalf("%d lines", len(lines))
 	}
@@ -356,7 +356,7 @@ func TestAddrMapRowAt(t *testing.T) {
 				t.Errorf("line %d: rowAt = %d, but %d is larger", y, i, j)
 			}
 		}
-		again := viewLines(&a, &st, ms, i, 20, 30)
+		again := addrMapLines(&a, &st, ms, i, 20, 30)
 		if !strings.HasPrefix(again[y], "▶") {
 			t.Errorf("line %d selects %d, which is not marked on it:\n%s", y, i, strings.Join(again, "\n"))
 		}
@@ -370,7 +370,7 @@ func TestAddrMapRowAt(t *testing.T) {
 		}
 	}
 	// With the [heap] line at y, rowAt(y) is the heap.
-	heap := indexOf(t, ms, "[heap]")
+	heap := mappingIndex(t, ms, "[heap]")
 	for y, l := range lines {
 		if strings.Contains(l, "[heap]") {
 			if i, ok := a.rowAt(y); !ok || i != heap {
@@ -380,9 +380,9 @@ func TestAddrMapRowAt(t *testing.T) {
 	}
 }
 
-// TestAddrMapNoPanic renders every size from 0×0 to 40×100 for empty,
-// one-mapping and fixture snapshots, in colour and without: always h lines
-// of w cells.
+// TestAddrMapNoPanic renders every size from 0×0 to 40×100 for an empty
+// and a one-mapping snapshot, and every height at some widths for odder
+// ones, in colour and without: always h lines of w cells.
 func TestAddrMapNoPanic(t *testing.T) {
 	inputs := map[string][]procmaps.Mapping{
 		"empty":     nil,
@@ -395,30 +395,45 @@ func TestAddrMapNoPanic(t *testing.T) {
 	}
 	styles := []Styles{newStyles("dark", true, false), newStyles("", true, true)}
 	for name, ms := range inputs {
-		for h := 0; h <= 100; h++ {
-			for w := 0; w <= 40; w++ {
-				st := &styles[(h+w)%2]
-				var a addrMap
-				out := a.View(st, ms, (w*h)%(len(ms)+1)-1, w, h)
-				if h == 0 {
-					if out != "" {
-						t.Fatalf("%s %dx%d: %q, want nothing", name, w, h, out)
-					}
-					continue
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			addrMapNoPanic(t, styles, name, ms)
+		})
+	}
+}
+
+// addrMapNoPanic renders ms at many sizes and checks the shape of the result.
+func addrMapNoPanic(t *testing.T, styles []Styles, name string, ms []procmaps.Mapping) {
+	widths := []int{0, 1, 3, 4, 5, 8, 13, 14, 16, 18, 20, 24, 40}
+	if name == "empty" || name == "one" {
+		widths = widths[:0]
+		for w := 0; w <= 40; w++ {
+			widths = append(widths, w)
+		}
+	}
+	for h := 0; h <= 100; h++ {
+		for _, w := range widths {
+			st := &styles[(h+w)%2]
+			var a addrMap
+			out := a.View(st, ms, (w*h)%(len(ms)+1)-1, w, h)
+			if h == 0 {
+				if out != "" {
+					t.Fatalf("%s %dx%d: %q, want nothing", name, w, h, out)
 				}
-				lines := strings.Split(out, "\n")
-				if len(lines) != h {
-					t.Fatalf("%s %dx%d: %d lines", name, w, h, len(lines))
+				continue
+			}
+			lines := strings.Split(out, "\n")
+			if len(lines) != h {
+				t.Fatalf("%s %dx%d: %d lines", name, w, h, len(lines))
+			}
+			for y, l := range lines {
+				if ansi.StringWidth(l) != w {
+					t.Fatalf("%s %dx%d: line %d %q is %d wide", name, w, h, y, ansi.Strip(l), ansi.StringWidth(l))
 				}
-				for y, l := range lines {
-					if ansi.StringWidth(l) != w {
-						t.Fatalf("%s %dx%d: line %d %q is %d wide", name, w, h, y, ansi.Strip(l), ansi.StringWidth(l))
-					}
-				}
-				for y := -1; y <= h; y++ {
-					if i, ok := a.rowAt(y); ok && (i < 0 || i >= len(ms)) {
-						t.Fatalf("%s %dx%d: rowAt(%d) = %d", name, w, h, y, i)
-					}
+			}
+			for y := -1; y <= h; y++ {
+				if i, ok := a.rowAt(y); ok && (i < 0 || i >= len(ms)) {
+					t.Fatalf("%s %dx%d: rowAt(%d) = %d", name, w, h, y, i)
 				}
 			}
 		}
@@ -456,8 +471,8 @@ func TestAddrMapNoColor(t *testing.T) {
 //	go test ./ui -run TestAddrMapGolden -update
 func TestAddrMapGolden(t *testing.T) {
 	ms := fixtureMappings(t)
-	heap := indexOf(t, ms, "[heap]")
-	libc := indexOf(t, ms, "/usr/lib/x86_64-linux-gnu/libc.so.6") + 1 // the code
+	heap := mappingIndex(t, ms, "[heap]")
+	libc := mappingIndex(t, ms, "/usr/lib/x86_64-linux-gnu/libc.so.6") + 1 // the code
 	cases := []struct {
 		name    string
 		noColor bool
@@ -503,7 +518,7 @@ func BenchmarkAddrMap65k(b *testing.B) {
 // BenchmarkAddrMap65kVaried is BenchmarkAddrMap65k with gaps of assorted
 // sizes, so the strip has many regions.
 func BenchmarkAddrMap65kVaried(b *testing.B) {
-	benchAddrMap(b, variedSnapshot(65000), variedSnapshot(65000))
+	benchAddrMap(b, variedMappings(65000), variedMappings(65000))
 }
 
 // BenchmarkAddrMap65kCached measures the frames between refreshes: the
@@ -515,7 +530,7 @@ func BenchmarkAddrMap65kCached(b *testing.B) {
 // BenchmarkAddrMapLayout65k measures the pure layout function alone,
 // allocating its scratch space each time.
 func BenchmarkAddrMapLayout65k(b *testing.B) {
-	ms := variedSnapshot(65000)
+	ms := variedMappings(65000)
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = layoutAddrMap(ms, 58)

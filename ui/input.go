@@ -139,6 +139,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		cmd = m.switchTo((m.cur + d) % len(m.procs))
 		action = "process " + strconv.Itoa(m.p().pid)
+	case key.Matches(msg, k.AddrMap):
+		m.showMap = !m.showMap
+		action = map[bool]string{true: "address map on", false: "address map off"}[m.showMap]
 	case key.Matches(msg, k.ShmPanel, k.FDPanel):
 		if key.Matches(msg, k.ShmPanel) {
 			m.panels.shm = !m.panels.shm
@@ -253,6 +256,9 @@ func (m Model) onClick(ms tea.Mouse) (Model, tea.Cmd) {
 		return m, nil
 	}
 	s := m.screen()
+	if s.amap.contains(ms.X, ms.Y) {
+		return m.clickMap(ms.Y - s.amap.y)
+	}
 	if !s.table.contains(ms.X, ms.Y) {
 		return m, nil
 	}
@@ -310,4 +316,24 @@ func echo(msg tea.KeyPressMsg, action string) string {
 		name = "←"
 	}
 	return printable(name) + " → " + action
+}
+
+// clickMap selects the row of the mapping drawn on line y of the map.
+func (m Model) clickMap(y int) (Model, tea.Cmd) {
+	p := m.p()
+	if p.snap == nil {
+		return m, nil
+	}
+	i, ok := m.amap.rowAt(y)
+	if !ok || i >= len(p.snap.Mappings) {
+		return m, nil
+	}
+	before, _, _ := m.table.selected()
+	if r := m.table.rows.find(p.snap.Mappings[i].Start, false); r >= 0 {
+		m.table.moveTo(r)
+		m.table.offset = max(0, r-m.table.visible()/2)
+		m.table.clamp()
+	}
+	m.echo = "click → map block"
+	return m, m.selectionMoved(before)
 }

@@ -18,6 +18,7 @@ type KeyMap struct {
 	Detail, DetailUp, DetailDown key.Binding
 	MemBack, MemForward          key.Binding
 	MemPageBack, MemPageForward  key.Binding
+	AddrMap                      key.Binding
 	Back, Pause, Help, Quit      key.Binding
 
 	// The filter: "/" opens it; while it is typed, enter keeps it and
@@ -62,6 +63,7 @@ func DefaultKeyMap() KeyMap {
 		MemForward:     b("]", "memory view forward", "]"),
 		MemPageBack:    b("{", "memory view: previous page", "{"),
 		MemPageForward: b("}", "memory view: next page", "}"),
+		AddrMap:        b("M", "address-space map on/off", "M"),
 		Back:           b("esc", "back", "esc"),
 		Pause:          b("space", "pause", "space"),
 		Help:           b("?", "help", "?"),
@@ -104,7 +106,7 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) Groups() []KeyGroup {
 	return []KeyGroup{
 		{Name: "Move", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}},
-		{Name: "View", Bindings: []key.Binding{k.Detail, k.DetailUp, k.DetailDown, k.MemBack, k.MemForward, k.MemPageBack, k.MemPageForward, k.Back, k.Pause, k.Help, k.Quit}},
+		{Name: "View", Bindings: []key.Binding{k.Detail, k.DetailUp, k.DetailDown, k.MemBack, k.MemForward, k.MemPageBack, k.MemPageForward, k.AddrMap, k.Back, k.Pause, k.Help, k.Quit}},
 		{Name: "Filter", Bindings: []key.Binding{k.Filter, k.FilterKeep, k.FilterClear}},
 		{Name: "Memory", Bindings: []key.Binding{k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read}},
 		{Name: "Processes and files", Bindings: []key.Binding{

@@ -33,8 +33,15 @@ const (
 // screen is where everything goes for one terminal size.
 type screen struct {
 	header, tabs, body, table, detail, extra, status, help rect
+	amap                                                   rect // the address-space map, left of the table
 	pane                                                   placement
 }
+
+// The address-space map's width, and the table width from which it shows.
+const (
+	amapWidth = 22
+	amapAt    = 110
+)
 
 // layout divides a w×h terminal. The header, status and help lines give
 // way first on short terminals; the detail pane moves from the side to

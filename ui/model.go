@@ -112,6 +112,8 @@ type Model struct {
 	narr    narration
 	split   splitView
 	panels  panels
+	amap    *addrMap // the address-space map; a pointer: its layout cache outlives copies of the model
+	showMap bool
 
 	lessonUsedFirst bool // a lesson has run in the lab subject: later ones get fresh subjects
 }
@@ -143,6 +145,8 @@ func New(opts Options) Model {
 		clock:   opts.Now(),
 		fctx:    formContext{lastFD: -1},
 		console: newConsole(),
+		amap:    &addrMap{},
+		showMap: true,
 	}
 	role := map[Mode]string{ModeLab: "subject", ModeAttached: "attached", ModeSelf: "mapscope", ModeReadOnly: "watched"}[opts.Mode]
 	m.addProc(opts.PID, role, 0, opts.Target)

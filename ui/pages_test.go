@@ -158,3 +158,35 @@ func TestPanels(t *testing.T) {
 		t.Errorf("panels after close and shm_unlink:\n%s", text)
 	}
 }
+
+// TestAddrMapBesideTable: on a wide screen the address-space map sits left
+// of the table, marks the selection, and a click on a block selects its
+// row; M hides it.
+func TestAddrMapBesideTable(t *testing.T) {
+	m, _ := fixtureModel(t, 200, 60, Options{Mode: ModeLab})
+	s := m.screen()
+	if s.amap.w == 0 {
+		t.Fatal("no address map at 200 columns")
+	}
+	lines := strings.Split(plain(m), "\n")
+	y := -1
+	for i, l := range lines {
+		if i >= s.amap.y && i < s.amap.y+s.amap.h && strings.Contains(ansi.Cut(l, 0, s.amap.w), "[heap]") {
+			y = i
+		}
+	}
+	if y < 0 {
+		t.Fatalf("no [heap] block in the map:\n%s", plain(m))
+	}
+	m, _ = send(t, m, tea.MouseClickMsg{X: s.amap.x + 3, Y: y, Button: tea.MouseLeft})
+	if mp, _, _ := m.table.selected(); mp == nil || mp.Label() != "[heap]" {
+		t.Errorf("a click on the [heap] block selected %v", mp)
+	}
+	if l := ansi.Cut(strings.Split(plain(m), "\n")[y], 0, s.amap.w); !strings.Contains(l, "▶") {
+		t.Errorf("the selected block is not marked: %q", l)
+	}
+	m = press(t, m, "M")
+	if m.screen().amap.w != 0 {
+		t.Error("M did not hide the map")
+	}
+}

@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"mapscope/procmaps"
-
+	"sort"
 	"strconv"
 	"strings"
+
+	"mapscope/procmaps"
 )
 
 // render draws the whole screen: exactly height lines, none wider than
@@ -48,9 +49,13 @@ func (m *Model) bodyView(s screen) string {
 		return m.splitViewLines(s.body.w, s.body.h)
 	}
 	now := m.clock
+	tableView := m.table.View(&m.styles, &m.p().hl, now)
+	if s.amap.w > 0 {
+		tableView = joinColumns(m.addrMapView(s.amap.w, s.amap.h), tableView, s.amap.h)
+	}
 	switch s.pane {
 	case paneRight:
-		left := strings.Split(m.table.View(&m.styles, &m.p().hl, now), "\n")
+		left := strings.Split(tableView, "\n")
 		right := strings.Split(m.detail.View(&m.styles), "\n")
 		var b strings.Builder
 		for i := range s.body.h {
@@ -66,11 +71,53 @@ func (m *Model) bodyView(s screen) string {
 		}
 		return b.String()
 	case paneBelow:
-		return m.table.View(&m.styles, &m.p().hl, now) + "\n" + m.detail.View(&m.styles)
+		return tableView + "\n" + m.detail.View(&m.styles)
 	case paneOnly:
 		return m.detail.View(&m.styles)
 	}
-	return m.table.View(&m.styles, &m.p().hl, now)
+	return tableView
+}
+
+// joinColumns puts two blocks of h lines side by side.
+func joinColumns(left, right string, h int) string {
+	l, r := strings.Split(left, "\n"), strings.Split(right, "\n")
+	var b strings.Builder
+	for i := range h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i < len(l) {
+			b.WriteString(l[i])
+		}
+		if i < len(r) {
+			b.WriteString(r[i])
+		}
+	}
+	return b.String()
+}
+
+// addrMapView draws the address-space map of the tab on screen, the
+// selected mapping marked.
+func (m *Model) addrMapView(w, h int) string {
+	p := m.p()
+	var ms []procmaps.Mapping
+	if p.snap != nil {
+		ms = p.snap.Mappings
+	}
+	return m.amap.View(&m.styles, ms, m.selectedIndex(ms), w, h)
+}
+
+// selectedIndex is the index in ms of the selected live mapping, or -1.
+func (m *Model) selectedIndex(ms []procmaps.Mapping) int {
+	mp, ghost, ok := m.table.selected()
+	if !ok || ghost {
+		return -1
+	}
+	i := sort.Search(len(ms), func(i int) bool { return ms[i].Start >= mp.Start })
+	if i < len(ms) && ms[i].Start == mp.Start {
+		return i
+	}
+	return -1
 }
 
 // headerView draws the header: who, how, and whether live on the first
