@@ -115,11 +115,15 @@ func (m *Model) helpBlocks() [][]string {
 
 	title := "Colours"
 	if st.mono {
-		title = "Kinds (named in the kind column)"
+		title = "Kinds (kind column; letter in the map)"
 	}
 	legend := []string{st.HelpTitle.Render(title)}
 	for _, ki := range kindInfos {
-		legend = append(legend, st.kind(ki.kind).Render(fitWidth(ki.kind.String(), 11))+" "+st.HelpDesc.Render(ki.legend))
+		name := ki.kind.String()
+		if st.mono {
+			name = kindLetter(ki.kind) + " " + name
+		}
+		legend = append(legend, st.kind(ki.kind).Render(fitWidth(name, 13))+" "+st.HelpDesc.Render(ki.legend))
 	}
 	blocks = append(blocks, legend)
 
