@@ -313,7 +313,13 @@ func (l *labs) closeAll() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := len(l.all) - 1; i >= 0; i-- {
-		l.all[i].Close()
+		t := l.all[i]
+		t.Close()
+		if t.Spawned() {
+			// What the subject forked by itself (not through mapscope) is
+			// in its process group: it goes too.
+			_ = syscall.Kill(-t.Pid(), syscall.SIGKILL)
+		}
 	}
 	for _, w := range l.idle {
 		w.Close()

@@ -235,3 +235,28 @@ func TestReportCreated(t *testing.T) {
 		t.Errorf("report with --keep: %q", got)
 	}
 }
+
+// TestLabEndsSubjectsChildren: what a lab subject forks by itself (a shell
+// running sleep) ends with it when mapscope quits.
+func TestLabEndsSubjectsChildren(t *testing.T) {
+	l := &labs{}
+	tr, err := l.spawn([]string{"sh", "-c", "sleep 1000 & wait"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	for deadline := time.Now().Add(3 * time.Second); child == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", tr.Pid(), tr.Pid()))
+		fmt.Sscan(string(b), &child)
+	}
+	if child == 0 {
+		t.Fatal("the subject's shell started no child")
+	}
+	l.closeAll()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); err != nil || strings.Contains(string(st), ") Z ") {
+			return
+		}
+	}
+	t.Errorf("the subject's child %d outlived mapscope", child)
+}

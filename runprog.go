@@ -75,7 +75,11 @@ func runProgram(cfg config, stdout, stderr io.Writer) int {
 	}
 
 	var events []runEvent
+	var created []string
 	m := csrc.New(csrc.Adapt(t), func(e csrc.Event) {
+		if e.Created != "" {
+			created = append(created, e.Created)
+		}
 		if e.Kind == csrc.EvFork {
 			return // the fork() call line says it
 		}
@@ -127,6 +131,12 @@ func runProgram(cfg config, stdout, stderr io.Writer) int {
 		if err := enc.Encode(out); err != nil {
 			fmt.Fprintf(stderr, "mapscope: %v\n", err)
 			return exitFailure
+		}
+	}
+	// What the program created outlives it, as it would a C program: say so.
+	for _, c := range created {
+		if _, err := os.Lstat(c); err == nil {
+			fmt.Fprintf(stderr, "mapscope: %s, created by the program, remains (remove it with rm, or shm_unlink in C)\n", c)
 		}
 	}
 	var re *csrc.RuntimeError

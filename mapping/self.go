@@ -142,6 +142,13 @@ func (s *Self) checkAccess(addr uint64, n int, write bool) error {
 	defer s.mu.Unlock()
 	start := addr &^ (pageSize - 1)
 	if !s.owns(start, addr+uint64(n)-start) {
+		// Where nothing at all is mapped (NULL, say) the write can only
+		// fault: let it, so it is reported as the SIGSEGV it is.
+		if regions, err := readRegions(s.pid); err == nil {
+			if _, mapped := regionAt(regions, addr); !mapped {
+				return nil
+			}
+		}
 		return s.refuse("0x%x is not in a mapping made through mapscope; writing the Go runtime's memory would corrupt the explorer", addr)
 	}
 	return nil

@@ -3,8 +3,11 @@ package mapping
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -90,5 +93,36 @@ func TestSelf(t *testing.T) {
 	ok(t)(s.Unlink(path))
 	if err := s.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestSelfNullWriteFaults: a write where nothing is mapped is not refused
+// in --self mode but reported as the SIGSEGV (SEGV_MAPERR) it is.
+func TestSelfNullWriteFaults(t *testing.T) {
+	_, err := NewSelf().WriteMemory(0, []byte{1})
+	var f *Fault
+	if !errors.As(err, &f) || f.Code != SegvMapErr {
+		t.Errorf("write to NULL in Self: %v, want SIGSEGV (SEGV_MAPERR)", err)
+	}
+}
+
+// TestSpawnOutputWritable: a subject's standard output and error are
+// /dev/null open for writing, so its writes succeed (and vanish).
+func TestSpawnOutputWritable(t *testing.T) {
+	tr := spawnSleeper(t)
+	for _, fd := range []string{"1", "2"} {
+		info, err := os.ReadFile("/proc/" + strconv.Itoa(tr.Pid()) + "/fdinfo/" + fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flags int
+		for _, l := range strings.Split(string(info), "\n") {
+			if v, ok := strings.CutPrefix(l, "flags:"); ok {
+				fmt.Sscanf(strings.TrimSpace(v), "%o", &flags)
+			}
+		}
+		if flags&unix.O_ACCMODE == unix.O_RDONLY {
+			t.Errorf("fd %s of the subject is read-only (flags %o): its writes would fail with EBADF", fd, flags)
+		}
 	}
 }

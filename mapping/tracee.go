@@ -69,7 +69,7 @@ func Spawn(argv []string, opts *SpawnOptions) (*Tracee, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spawn: %w", err)
 	}
-	devnull, err := os.Open(os.DevNull)
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0) // writable: the subject's output is discarded, not refused
 	if err != nil {
 		return nil, err
 	}

@@ -231,12 +231,12 @@ func (a readAction) text() string {
 	return fmt.Sprintf("read %d bytes at 0x%x", a.n, a.addr)
 }
 
-// run reads through Peek: pages that are not present are not read, so
-// looking does not make them present (engine.md fact 21), and the log says
-// which were skipped.
+// run reads as the process would — a page not yet present is faulted in,
+// a page past the end of a mapped file is SIGBUS — unlike the memory view,
+// which only looks (Peek).
 func (a readAction) run(t mapping.Target) []logEntry {
 	e := logEntry{pid: t.Pid(), text: a.text(), fd: -1}
-	pk, err := t.Peek(a.addr, a.n)
+	data, err := t.ReadMemory(a.addr, a.n)
 	var f *mapping.Fault
 	switch {
 	case errors.As(err, &f):
@@ -246,19 +246,9 @@ func (a readAction) run(t mapping.Target) []logEntry {
 	case err != nil:
 		e.bad, e.result, e.why, e.err = true, "= ?", err.Error(), err
 	default:
-		e.result = fmt.Sprintf("✓ %d bytes", len(pk.Data))
+		e.result = fmt.Sprintf("✓ %d bytes", len(data))
 	}
-	skipped := 0
-	for _, p := range pk.Present {
-		if !p {
-			skipped++
-		}
-	}
-	if skipped > 0 && len(pk.Data) > 0 {
-		e.extra = append(e.extra, fmt.Sprintf("%d of %d pages not present: not read (shown as 00), so looking did not make them present; private anonymous memory reads as zero, a file's page holds the file's bytes",
-			skipped, len(pk.Present)))
-	}
-	e.extra = append(e.extra, hexDump(a.addr, pk.Data, 4)...)
+	e.extra = hexDump(a.addr, data, 4)
 	return []logEntry{e}
 }
 
@@ -414,9 +404,20 @@ func why(c mapping.Call) string {
 		}
 		return "the permissions on the file do not allow it"
 	case unix.EBADF:
+		if c.Name == "mmap" {
+			return "the descriptor is not open in this process, or (without MAP_ANONYMOUS) not a file that can be mapped"
+		}
 		return "that descriptor is not open in this process (open one with o; the log shows its number)"
+	case unix.EISDIR:
+		return "that name is a directory"
+	case unix.ENAMETOOLONG:
+		return "the name is longer than 255 characters"
 	case unix.EINVAL:
 		switch c.Name {
+		case "ftruncate":
+			return "the descriptor is not open for writing, or not a regular file or shm object (open it O_RDWR)"
+		case "shm_open", "shm_unlink":
+			return "the name must be one '/' and a name of at most 255 characters, without another '/'"
 		case "mmap":
 			return "a length of 0, an unaligned offset or address, or a flag combination the kernel refuses (exactly one of MAP_SHARED and MAP_PRIVATE)"
 		case "msync":

@@ -101,6 +101,8 @@ func (m Model) onConsoleKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 // onConsolePaste runs a pasted block of several lines as it is; a single
 // line is typed into the input.
 func (m Model) onConsolePaste(msg tea.PasteMsg) (Model, tea.Cmd) {
+	// Terminals send a pasted line break as CR.
+	msg.Content = strings.ReplaceAll(strings.ReplaceAll(msg.Content, "\r\n", "\n"), "\r", "\n")
 	if !strings.Contains(msg.Content, "\n") {
 		var cmd tea.Cmd
 		m.console.input, cmd = m.console.input.Update(msg)
@@ -179,7 +181,8 @@ func (m Model) onConsole(msg consoleMsg) (Model, tea.Cmd) {
 	var cmds []tea.Cmd
 	touched := map[int]uint64{}
 	for _, e := range msg.events {
-		le := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1}
+		le := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1, created: e.Created}
+		m.noteObject(le)
 		switch e.Kind {
 		case csrc.EvFork:
 			cmds = append(cmds, m.adoptChild(msg.mc, e))

@@ -194,7 +194,12 @@ func compileMmap(fm *form) action {
 			hint.note = "MAP_FIXED replaces whatever is mapped there"
 		}
 		if ok && (a+op.Length < a || a+op.Length > userTop) {
-			hint.err, ok = "the range passes the end of user space", false
+			if a == 0 {
+				fm.field("length").err = "larger than the whole user address space (128 TiB)"
+			} else {
+				hint.err = "the range passes the end of user space"
+			}
+			ok = false
 		}
 	}
 	if op.Flags&unix.MAP_FIXED != 0 && op.Addr == 0 {
@@ -265,8 +270,11 @@ func checkShmName(name string) error {
 	if len(name) < 2 || name[0] != '/' || strings.Contains(name[1:], "/") {
 		return fmt.Errorf("a shm name is one '/' and a name without '/', e.g. /my_data")
 	}
-	if len(name) > 255 {
-		return fmt.Errorf("a shm name has at most 255 characters")
+	if len(name) > 256 {
+		return fmt.Errorf("a shm name has at most 255 characters after the '/'")
+	}
+	if name == "/." || name == "/.." {
+		return fmt.Errorf("%s is not a name: it is a directory (EINVAL)", name)
 	}
 	return nil
 }

@@ -219,7 +219,8 @@ func (m Model) onLesson(msg lessonMsg) (Model, tea.Cmd) {
 			}
 			continue
 		}
-		entry := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1}
+		entry := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1, created: e.Created}
+		m.noteObject(entry)
 		switch e.Kind {
 		case csrc.EvCall:
 			if e.Call.Failed() {

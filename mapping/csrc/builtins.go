@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -60,11 +62,15 @@ func init() {
 			if len(a) == 3 {
 				mode = uint32(a[2].n)
 			}
-			return ev.sys(c, 0)(ev.p.p.Open(ev.cString(a[0], c.pos), int(a[1].int64()), mode))
+			path, flags := ev.cString(a[0], c.pos), int(a[1].int64())
+			ev.mayCreate(flags, ev.absPath(path))
+			return ev.sys(c, 0)(ev.p.p.Open(path, flags, mode))
 		}},
 		"shm_open": {3, 3, func(ev *evaluator, c *call) value {
 			a := ev.args(c)
-			return ev.sys(c, 0)(ev.p.p.ShmOpen(ev.cString(a[0], c.pos), int(a[1].int64()), uint32(a[2].n)))
+			name, flags := ev.cString(a[0], c.pos), int(a[1].int64())
+			ev.mayCreate(flags, "/dev/shm"+name)
+			return ev.sys(c, 0)(ev.p.p.ShmOpen(name, flags, uint32(a[2].n)))
 		}},
 		"shm_unlink": {1, 1, func(ev *evaluator, c *call) value {
 			return ev.sys(c, 0)(ev.p.p.ShmUnlink(ev.cString(ev.args(c)[0], c.pos)))
@@ -227,7 +233,12 @@ func (ev *evaluator) sys(c *call, addr uint64) func(mapping.Call, error) value {
 			ev.m.emit(ev.p, Event{Kind: EvCall, Text: text, Call: call, Pos: c.pos})
 			ev.fault(c.pos, err)
 		}
-		ev.m.emit(ev.p, Event{Kind: EvCall, Text: text, Call: call, Addr: addr, Pos: c.pos})
+		e := Event{Kind: EvCall, Text: text, Call: call, Addr: addr, Pos: c.pos}
+		if ev.creates != "" && !call.Failed() && exists(ev.creates) {
+			e.Created = ev.creates
+		}
+		ev.creates = ""
+		ev.m.emit(ev.p, e)
 		if call.Failed() {
 			ev.p.errno = call.Errno
 			if call.Name == "mmap" {
@@ -517,4 +528,31 @@ func (ev *evaluator) call(c *call) value {
 		ev.fail(c.pos, "unknown function %s", c.name)
 	}
 	return b.fn(ev, c)
+}
+
+// mayCreate notes path as what the next call creates, when it has O_CREAT
+// and path does not exist yet.
+func (ev *evaluator) mayCreate(flags int, path string) {
+	ev.creates = ""
+	if flags&unix.O_CREAT != 0 && path != "" && !exists(path) {
+		ev.creates = path
+	}
+}
+
+// absPath resolves path as the process would: relative to its working
+// directory.
+func (ev *evaluator) absPath(path string) string {
+	if strings.HasPrefix(path, "/") {
+		return path
+	}
+	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", ev.p.p.Pid()))
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cwd, path)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }

@@ -15,10 +15,11 @@ import (
 
 // evaluator runs one statement in one process.
 type evaluator struct {
-	m   *Machine
-	p   *proc
-	ctx context.Context
-	pos Pos
+	m       *Machine
+	p       *proc
+	ctx     context.Context
+	pos     Pos
+	creates string // the path the next call may create (it did not exist)
 }
 
 func (ev *evaluator) fail(pos Pos, format string, args ...any) {
@@ -385,7 +386,7 @@ func (ev *evaluator) offset(p, i value, pos Pos, op token.Token) value {
 // load reads what pointer p points to, as the process would.
 func (ev *evaluator) load(p value, pos Pos) value {
 	if !p.t.ptr {
-		ev.fail(pos, "* and [] need a pointer; this is a %s", p.t.name)
+		ev.fail(pos, "* and [] need a pointer; this is %s", article(p.t.name))
 	}
 	et := p.t.elemT
 	if et == nil || et.size == 0 {
@@ -413,7 +414,7 @@ func (ev *evaluator) load(p value, pos Pos) value {
 // store writes v where pointer p points, as the process would.
 func (ev *evaluator) store(p, v value, pos Pos) value {
 	if !p.t.ptr {
-		ev.fail(pos, "* and [] need a pointer; this is a %s", p.t.name)
+		ev.fail(pos, "* and [] need a pointer; this is %s", article(p.t.name))
 	}
 	if p.s != nil {
 		ev.fail(pos, "a string literal cannot be written to (in C it lives in read-only memory)")
@@ -519,7 +520,7 @@ func (ev *evaluator) cString(v value, pos Pos) string {
 		}
 		return s
 	}
-	if !v.t.ptr && v.n == 0 || v.n == 0 {
+	if v.n == 0 {
 		panic(halt{pos: pos, fault: true, msg: "SIGSEGV (SEGV_MAPERR) reading 0x0: a NULL string — the process would crash here; the program stops in it"})
 	}
 	var out []byte
@@ -547,4 +548,12 @@ func indexByte(b []byte, c byte) int {
 		}
 	}
 	return -1
+}
+
+// article puts "a" or "an" before a type name.
+func article(name string) string {
+	if name != "" && strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }

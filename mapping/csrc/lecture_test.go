@@ -142,7 +142,13 @@ func TestLecturePosixShm(t *testing.T) {
 	os.Remove(obj)
 	t.Cleanup(func() { os.Remove(obj) })
 	a := newSession(t)
-	a.paste(lectureCreate)
+	created := ""
+	for _, e := range a.paste(lectureCreate) {
+		created += e.Created
+	}
+	if created != obj {
+		t.Errorf("the events say %q was created, want %s", created, obj)
+	}
 	fi, err := os.Stat(obj)
 	if err != nil || fi.Size() != 1024 {
 		t.Fatalf("%s after the creating block: %v, %v; want 1024 bytes", obj, fi, err)

@@ -97,6 +97,9 @@ type Event struct {
 	Child Process // EvFork
 	Addr  uint64  // an address the statement produced or touched (mmap's result, a store)
 	Pos   Pos     // the statement
+	// Created is the file or /dev/shm object an open or shm_open with
+	// O_CREAT created (absolute path): it outlives every process.
+	Created string
 }
 
 // String is the event as `mapscope run` prints it: "[parent 811] text".
@@ -270,6 +273,11 @@ func (m *Machine) Run(ctx context.Context) error {
 		progress, waiting := false, false
 		for i := 0; i < len(m.procs); i++ { // children forked in this round take their turn in it
 			p := m.procs[i]
+			if !p.ended {
+				if _, gone := p.p.Ended(); gone { // killed from outside (K, kill)
+					p.ended = true
+				}
+			}
 			if !m.runnable(p) {
 				continue
 			}
