@@ -128,7 +128,7 @@ func checkActable(pid int, st procStatus) error {
 			tracer = ts.tgid
 		}
 		return &RefusedError{Pid: pid, Err: unix.EPERM, Reason: fmt.Sprintf(
-			"it is already traced by process %d%s, and a process can have only one tracer", tracer, commName(tracer))}
+			"it is already traced by process %d%s, and a process can have only one tracer: end or detach that one (a debugger, strace) and start mapscope again", tracer, commName(tracer))}
 	}
 	return nil
 }

@@ -112,12 +112,18 @@ func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
 // the smaps figures when they were read, and a totals line.
 func WriteTable(w io.Writer, r Report) error {
 	fmt.Fprintf(w, "%d:   %s\n", r.PID, commandOf(r))
+	// Numbers align right in columns; the kind and the path, the text
+	// after the last tab, stay left-aligned as pmap prints them.
 	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "START\tEND\tSIZE\tPERM\tOFFSET\tDEV\tINODE\tRSS\tPSS\tDIRTY\tSWAP\t KIND\t PATH\t")
+	kindW := len("KIND")
 	for _, m := range r.Mappings {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t %s\t %s\t\n",
+		kindW = max(kindW, len(m.Kind))
+	}
+	fmt.Fprintf(tw, "START\tEND\tSIZE\tPERM\tOFFSET\tDEV\tINODE\tRSS\tPSS\tDIRTY\tSWAP\t  %-*s  PATH\n", kindW, "KIND")
+	for _, m := range r.Mappings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t  %-*s  %s\n",
 			m.Start[2:], m.End[2:], FormatSize(m.Size), m.Perms, m.Offset[2:], m.Dev, m.Inode,
-			smapsSize(m, "Rss"), smapsSize(m, "Pss"), dirty(m), smapsSize(m, "Swap"), m.Kind, m.Path)
+			smapsSize(m, "Rss"), smapsSize(m, "Pss"), dirty(m), smapsSize(m, "Swap"), kindW, m.Kind, m.Path)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

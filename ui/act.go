@@ -380,9 +380,7 @@ func (m Model) onAction(msg actionMsg) (Model, tea.Cmd) {
 		if last.why != "" {
 			m.status += ": " + last.why
 		}
-		if !last.bad {
-			m.narr.text = last.narr
-		}
+		m.narr.text = last.narr // "" clears what an earlier action said
 		if i >= 0 {
 			for _, e := range msg.entries {
 				if e.addr != 0 {
@@ -617,3 +615,25 @@ func (m *Model) noteObject(e logEntry) {
 // remove, oldest first: the caller reports them on exit (and removes them
 // unless asked to keep them), since they outlive every process.
 func (m Model) Created() []Created { return slices.Clone(m.created) }
+
+// explainDeath says, in the log and the narration, why a process that a
+// call was just made in died of a memory fault.
+func (m *Model) explainDeath(i int, status string) {
+	if !strings.Contains(status, "SIGSEGV") && !strings.Contains(status, "SIGBUS") {
+		return
+	}
+	p := &m.procs[i]
+	last := ""
+	for j := len(m.log) - 1; j >= 0; j-- {
+		if m.log[j].pid == p.pid {
+			last = m.log[j].text
+			break
+		}
+	}
+	text := fmt.Sprintf("pid %d was %s: it touched memory it no longer may use.", p.pid, status)
+	if last != "" {
+		text += " The last call made in it was " + last + ": did it remove or protect the process's code, stack or data?"
+	}
+	m.addLog(logEntry{pid: p.pid, text: status, bad: true, why: text, fd: -1})
+	m.narr.text = text
+}

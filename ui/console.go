@@ -178,6 +178,7 @@ func runConsole(mc *consoleMachine) tea.Cmd {
 // of every tab.
 func (m Model) onConsole(msg consoleMsg) (Model, tea.Cmd) {
 	m.busy = false
+	m.narr.text = ""
 	var cmds []tea.Cmd
 	touched := map[int]uint64{}
 	for _, e := range msg.events {

@@ -279,10 +279,32 @@ func checkShmName(name string) error {
 	return nil
 }
 
+// lifeline warns when the selected mapping is one the process cannot live
+// without: a call that removes or protects it crashes the process.
+func lifeline(sel *procmaps.Mapping, addr, length uint64) string {
+	if sel == nil || addr >= sel.End || addr+length <= sel.Start {
+		return ""
+	}
+	switch sel.Kind {
+	case procmaps.KindCode:
+		return "careful: this is code the process runs — without it the process dies of SIGSEGV at its next instruction there"
+	case procmaps.KindStack:
+		return "careful: this is the process's stack — without it the process dies of SIGSEGV"
+	case procmaps.KindRodata, procmaps.KindData, procmaps.KindHeap:
+		if !sel.Anonymous() || sel.Kind == procmaps.KindHeap {
+			return "careful: the process uses this memory — touching it afterwards is SIGSEGV"
+		}
+	}
+	return ""
+}
+
 func munmapForm(c formContext) *form {
 	return rangeForm("munmap", c, nil, func(fm *form, addr, length uint64) action {
 		if c.sel != nil && (addr > c.sel.Start || addr+length < c.sel.End) && addr < c.sel.End && addr+length > c.sel.Start {
 			fm.field("length").note = "a part of the mapping: it splits"
+		}
+		if w := lifeline(c.sel, addr, length); w != "" {
+			fm.field("address").note = w
 		}
 		return opAction{mapping.MunmapOp{Addr: addr, Length: length}}
 	})
@@ -296,6 +318,11 @@ func mprotectForm(c formContext) *form {
 	return rangeForm("mprotect", c, []*field{newFlagsField("prot", protOpts, on...)}, func(fm *form, addr, length uint64) action {
 		if c.sel != nil && (addr > c.sel.Start || addr+length < c.sel.End) && addr < c.sel.End && addr+length > c.sel.Start {
 			fm.field("length").note = "a part of the mapping: it splits"
+		}
+		if prot := protOf(fm.field("prot")); c.sel != nil && (c.sel.Perms.Exec && prot&unix.PROT_EXEC == 0 || c.sel.Perms.Write && prot&unix.PROT_WRITE == 0) {
+			if w := lifeline(c.sel, addr, length); w != "" {
+				fm.field("address").note = w
+			}
 		}
 		return opAction{mapping.MprotectOp{Addr: addr, Length: length, Prot: protOf(fm.field("prot"))}}
 	})

@@ -102,6 +102,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			}
 			action = "memory forward"
 		}
+		if step == pageSize {
+			action = map[bool]string{true: "memory: previous page", false: "memory: next page"}[key.Matches(msg, k.MemPageBack)]
+		}
 		m.detail.memMoved = true
 		cmd = m.requestSmapsNow()
 	case key.Matches(msg, k.Filter):

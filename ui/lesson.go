@@ -59,10 +59,31 @@ func (m *Model) startLesson(l lessons.Lesson) tea.Cmd {
 		reuse = p.target
 		m.lessonUsedFirst = true
 	}
-	m.lesson = lessonState{runner: m.newRunner(l, reuse), pids: map[int]bool{}}
+	r := m.newRunner(l, reuse)
+	m.lesson = lessonState{runner: r, pids: map[int]bool{}}
 	m.status, m.statusBad = fmt.Sprintf("lesson %s: %d steps; → runs the next, ← goes back", l.Name, len(l.Steps)), false
 	m.narr.hidden = false
-	return cmd
+	for _, p := range l.Panels {
+		switch p {
+		case "shm":
+			m.panels.shm = true
+		case "fds":
+			m.panels.fds = true
+		}
+	}
+	if reuse != nil {
+		return tea.Batch(cmd, m.requestPanels())
+	}
+	// A fresh subject from the start, so the class sees a live process
+	// from the first (narration) step on.
+	m.busy = true
+	start := runLesson(r, 0, true)
+	return func() tea.Msg {
+		if cmd != nil {
+			cmd()
+		}
+		return start()
+	}
 }
 
 // newRunner prepares a runner whose subjects are started through the

@@ -209,6 +209,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case exitedMsg:
 		if i := m.procIndex(msg.id); i >= 0 {
 			m.setExited(i, msg.status)
+			m.explainDeath(i, msg.status)
 		}
 	case actionMsg:
 		m, cmd = m.onAction(msg)

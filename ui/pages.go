@@ -69,26 +69,55 @@ func readPages(root string, pid int, t mapping.Target, mp procmaps.Mapping, off 
 	}
 }
 
-// pageCounts counts the pages of each state.
+// pageKind is what the strip tells about a page: not present; present
+// and private to this process; private but still shared with another
+// process (copy-on-write after fork); a page of a file or of shared memory;
+// swapped out; a guard page.
+type pageKind uint8
+
+const (
+	pkNone pageKind = iota
+	pkOwn
+	pkCOW
+	pkFile
+	pkSwapped
+	pkGuard
+	pkKinds
+)
+
+// kindOf classifies a pagemap entry (engine.md fact 22): the file /
+// shared-anonymous bit first, since a shm page mapped by one process only
+// is "exclusive" too but is not private memory.
+func kindOf(p procmaps.Page) pageKind {
+	switch {
+	case p.Guard():
+		return pkGuard
+	case p.Swapped():
+		return pkSwapped
+	case !p.Present():
+		return pkNone
+	case p.FileOrSharedAnon():
+		return pkFile
+	case p.Exclusive():
+		return pkOwn
+	}
+	return pkCOW
+}
+
+// pageCounts counts the pages of each kind.
 type pageCounts struct {
-	total, present, exclusive, shared, swapped, guard, softDirty int
+	total, present, softDirty int
+	n                         [pkKinds]int
 }
 
 func countPages(pages []procmaps.Page) pageCounts {
 	var c pageCounts
 	c.total = len(pages)
 	for _, p := range pages {
-		switch p.State() {
-		case procmaps.PagePresentExclusive:
+		k := kindOf(p)
+		c.n[k]++
+		if k == pkOwn || k == pkCOW || k == pkFile {
 			c.present++
-			c.exclusive++
-		case procmaps.PagePresentShared:
-			c.present++
-			c.shared++
-		case procmaps.PageSwapped:
-			c.swapped++
-		case procmaps.PageGuard:
-			c.guard++
 		}
 		if p.SoftDirty() {
 			c.softDirty++
@@ -100,12 +129,12 @@ func countPages(pages []procmaps.Page) pageCounts {
 // stripCell is one cell of the page strip: the pages it stands for.
 type stripCell struct {
 	glyph string
-	state procmaps.PageState // the dominant state of its present pages, or not present
+	kind  pageKind // the dominant kind of its pages that hold data, or pkNone
 }
 
 // stripCells buckets pages into at most cells cells. A cell's glyph says
 // how much of it is present (█ all, ▓ ▒ ░ partly, · none); its colour the
-// dominant state of what is present.
+// dominant kind of what is present.
 func stripCells(pages []procmaps.Page, cells int) ([]stripCell, int) {
 	if cells <= 0 || len(pages) == 0 {
 		return nil, 0
@@ -113,17 +142,17 @@ func stripCells(pages []procmaps.Page, cells int) ([]stripCell, int) {
 	per := (len(pages) + cells - 1) / cells
 	var out []stripCell
 	for i := 0; i < len(pages); i += per {
-		var n [5]int // by state
+		var n [pkKinds]int
 		bucket := pages[i:min(i+per, len(pages))]
 		for _, p := range bucket {
-			n[p.State()]++
+			n[kindOf(p)]++
 		}
-		held := len(bucket) - n[procmaps.PageNotPresent]
-		c := stripCell{state: procmaps.PageNotPresent}
+		held := len(bucket) - n[pkNone]
+		c := stripCell{kind: pkNone}
 		best := 0
-		for _, s := range []procmaps.PageState{procmaps.PagePresentExclusive, procmaps.PagePresentShared, procmaps.PageSwapped, procmaps.PageGuard} {
-			if n[s] > best {
-				c.state, best = s, n[s]
+		for _, k := range []pageKind{pkOwn, pkCOW, pkFile, pkSwapped, pkGuard} {
+			if n[k] > best {
+				c.kind, best = k, n[k]
 			}
 		}
 		switch f := float64(held) / float64(len(bucket)); {
@@ -143,26 +172,25 @@ func stripCells(pages []procmaps.Page, cells int) ([]stripCell, int) {
 	return out, per
 }
 
-// stateStyle colours a page state; monoGlyph names it without colour.
-func (s *Styles) pageStyle(st procmaps.PageState) func(...string) string {
-	switch st {
-	case procmaps.PagePresentExclusive:
+// pageStyle colours a page kind.
+func (s *Styles) pageStyle(k pageKind) func(...string) string {
+	switch k {
+	case pkOwn:
 		return s.PageExclusive.Render
-	case procmaps.PagePresentShared:
+	case pkCOW:
+		return s.PageCOW.Render
+	case pkFile:
 		return s.PageShared.Render
-	case procmaps.PageSwapped:
+	case pkSwapped:
 		return s.PageSwapped.Render
-	case procmaps.PageGuard:
+	case pkGuard:
 		return s.StatusError.Render
 	}
 	return s.FieldMeaning.Render
 }
 
-// monoLetters tell page states apart without colour.
-var monoLetters = map[procmaps.PageState]string{
-	procmaps.PagePresentExclusive: "E", procmaps.PagePresentShared: "S",
-	procmaps.PageSwapped: "W", procmaps.PageGuard: "G", procmaps.PageNotPresent: "·",
-}
+// monoLetters tell page kinds apart without colour.
+var monoLetters = [pkKinds]string{pkNone: "·", pkOwn: "P", pkCOW: "C", pkFile: "F", pkSwapped: "W", pkGuard: "G"}
 
 // stripLines draws the page strip of d in width w, at most maxLines lines
 // of cells, then the legend, the counts and the frames.
@@ -185,12 +213,12 @@ func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
 		for _, c := range cells[i:min(i+w, len(cells))] {
 			g := c.glyph
 			if st.mono {
-				g = monoLetters[c.state]
+				g = monoLetters[c.kind]
 				if c.glyph != "█" && c.glyph != "·" {
 					g = strings.ToLower(g)
 				}
 			}
-			b.WriteString(st.pageStyle(c.state)(g))
+			b.WriteString(st.pageStyle(c.kind)(g))
 		}
 		out = append(out, b.String())
 	}
@@ -202,10 +230,10 @@ func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
 		unit += "; first " + procmaps.FormatSize(uint64(len(d.pages))*pageSize) + " only"
 	}
 	out = append(out, truncate(st.FieldMeaning.Render(unit), w))
-	legend := st.PageExclusive.Render("■ exclusive") + "  " + st.PageShared.Render("■ shared/file") + "  " +
-		st.PageSwapped.Render("■ swapped") + "  " + st.FieldMeaning.Render("· not present")
+	legend := st.PageExclusive.Render("■ private") + "  " + st.PageCOW.Render("■ copy-on-write (shared after fork)") + "  " +
+		st.PageShared.Render("■ file/shared memory") + "  " + st.PageSwapped.Render("■ swapped") + "  " + st.FieldMeaning.Render("· not present")
 	if st.mono {
-		legend = "E exclusive  S shared/file  W swapped  · not present (lower case: partly)"
+		legend = "P private  C copy-on-write  F file/shared memory  W swapped  · not present (lower case: partly)"
 	}
 	out = append(out, truncate(legend, w))
 	c := countPages(d.pages)
@@ -213,8 +241,8 @@ func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
 	if procmaps.SoftDirtySupported() {
 		sd = "soft-dirty " + strconv.Itoa(c.softDirty)
 	}
-	out = append(out, truncate(st.FieldMeaning.Render(fmt.Sprintf("%d of %d present · %d exclusive · %d shared · %d swapped · %s",
-		c.present, c.total, c.exclusive, c.shared, c.swapped, sd)), w))
+	out = append(out, truncate(st.FieldMeaning.Render(fmt.Sprintf("%d of %d present · %d private · %d copy-on-write · %d file/shared · %d swapped · %s",
+		c.present, c.total, c.n[pkOwn], c.n[pkCOW], c.n[pkFile], c.n[pkSwapped], sd)), w))
 	out = append(out, truncate(st.FieldMeaning.Render(frames(d.pages)), w))
 	return out
 }

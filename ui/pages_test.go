@@ -30,12 +30,9 @@ func TestStripCells(t *testing.T) {
 	if per != 1 || len(cells) != 4 {
 		t.Fatalf("%d cells of %d pages, want 4 of 1", len(cells), per)
 	}
-	want := []struct {
-		glyph string
-		state procmaps.PageState
-	}{{"·", procmaps.PageNotPresent}, {"█", procmaps.PagePresentExclusive}, {"·", procmaps.PageNotPresent}, {"█", procmaps.PagePresentShared}}
+	want := []stripCell{{"·", pkNone}, {"█", pkOwn}, {"·", pkNone}, {"█", pkFile}}
 	for i, w := range want {
-		if cells[i].glyph != w.glyph || cells[i].state != w.state {
+		if cells[i] != w {
 			t.Errorf("cell %d = %+v, want %+v", i, cells[i], w)
 		}
 	}
@@ -49,8 +46,8 @@ func TestStripCells(t *testing.T) {
 	if per != 4 || len(cells) != 3 {
 		t.Fatalf("%d cells of %d pages, want 3 of 4", len(cells), per)
 	}
-	if cells[0].glyph != "█" || cells[1].glyph != "▓" || cells[1].state != procmaps.PagePresentShared ||
-		cells[2].glyph != "░" || cells[2].state != procmaps.PageSwapped {
+	if cells[0].glyph != "█" || cells[1].glyph != "▓" || cells[1].kind != pkFile ||
+		cells[2].glyph != "░" || cells[2].kind != pkSwapped {
 		t.Errorf("buckets = %+v", cells)
 	}
 	// A 1 GiB mapping in 80 cells never makes more cells than asked.
@@ -85,7 +82,7 @@ func TestMemoryViewOfAFile(t *testing.T) {
 	}
 	d.until("the page strip", func(m Model) bool { return m.detail.pages != nil && m.detail.pages.start == mp.Start })
 	pane := ansi.Strip(strings.Join(d.m.detail.lines, "\n"))
-	for _, w := range []string{"Pages", "0 of 3 present", "not present in this process"} {
+	for _, w := range []string{"Pages", "0 of 3 present", "not present in this process", "0 file/shared"} {
 		if !strings.Contains(pane, w) {
 			t.Errorf("detail pane lacks %q:\n%s", w, pane)
 		}
@@ -188,5 +185,21 @@ func TestAddrMapBesideTable(t *testing.T) {
 	m = press(t, m, "M")
 	if m.screen().amap.w != 0 {
 		t.Error("M did not hide the map")
+	}
+}
+
+// TestKindOf: a shm or file page counts as file/shared memory even when
+// only this process maps it; private pages are this process's own or,
+// after fork, still shared (copy-on-write).
+func TestKindOf(t *testing.T) {
+	const present, file, excl = procmaps.Page(1 << 63), procmaps.Page(1 << 61), procmaps.Page(1 << 56)
+	cases := map[procmaps.Page]pageKind{
+		0: pkNone, present | excl: pkOwn, present: pkCOW, present | file: pkFile,
+		present | file | excl: pkFile, procmaps.Page(1 << 62): pkSwapped,
+	}
+	for p, want := range cases {
+		if got := kindOf(p); got != want {
+			t.Errorf("kindOf(%#x) = %d, want %d", uint64(p), got, want)
+		}
 	}
 }

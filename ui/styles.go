@@ -39,8 +39,8 @@ type Styles struct {
 	FormFocus, Preview, LogPID lipgloss.Style
 
 	// The page strip.
-	PageExclusive, PageShared, PageSwapped lipgloss.Style
-	Tab, TabActive, TabGone                lipgloss.Style
+	PageExclusive, PageCOW, PageShared, PageSwapped lipgloss.Style
+	Tab, TabActive, TabGone                         lipgloss.Style
 
 	// Bottom lines and the help screen.
 	Status, StatusError, Echo    lipgloss.Style
@@ -132,6 +132,7 @@ func colorStyles(p palette) Styles {
 
 		PageExclusive: b.text("page exclusive", p.live, nil),
 		PageShared:    b.text("page shared", p.accent, nil),
+		PageCOW:       b.text("page copy-on-write", p.key, nil),
 		PageSwapped:   b.text("page swapped", p.paused, nil),
 
 		FormFocus: b.text("form focus", p.key, nil).Bold(true),
@@ -204,7 +205,7 @@ func monoStyles() Styles {
 		HelpTitle: bold, HelpKey: bold, HelpDesc: plain,
 		Selected: bold.Reverse(true), mono: true,
 		FormFocus: bold, Preview: bold, LogPID: plain,
-		PageExclusive: bold, PageShared: plain, PageSwapped: plain,
+		PageExclusive: bold, PageCOW: plain, PageShared: plain, PageSwapped: plain,
 		Tab: plain, TabActive: bold.Reverse(true), TabGone: plain.Strikethrough(true),
 	}
 	for range procmaps.Kinds() {

@@ -12,7 +12,8 @@
 //	// A private mapping: the child will get its own copy on write.
 //	char* p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 //
-// A narration line "@process B" makes the step's code run in a second,
+// A narration line "@panels shm fds" opens the /dev/shm and file
+// descriptor panels when the lesson starts. A narration line "@process B" makes the step's code run in a second,
 // unrelated subject ("process B" of the lecture); "@process A" goes back
 // to the first. Within a narration block, an empty comment line ("//")
 // separates paragraphs; a blank line between two comment blocks starts a
@@ -45,6 +46,9 @@ type Lesson struct {
 	Title  string // "what a child inherits, and copy-on-write"
 	Source string // the whole file
 	Steps  []Step
+	// Panels are the panels the lesson opens: "shm" (/dev/shm), "fds"
+	// (file descriptors), from a narration line "@panels shm fds".
+	Panels []string
 }
 
 // order is the order of the lecture; lessons not listed come after it,
@@ -142,6 +146,10 @@ func Parse(name, src string) (Lesson, error) {
 			fallthrough
 		case isComment:
 			text := strings.TrimSpace(strings.TrimPrefix(t, "//"))
+			if p, ok := strings.CutPrefix(text, "@panels "); ok {
+				l.Panels = append(l.Panels, strings.Fields(p)...)
+				continue
+			}
 			if p, ok := strings.CutPrefix(text, "@process "); ok {
 				process = strings.TrimSpace(p)
 				if process != "A" && process != "B" {

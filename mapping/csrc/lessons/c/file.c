@@ -1,5 +1,6 @@
 // # file — mapping a file: shared and private, open modes, msync
 
+// @panels fds
 // mmap can map a file: its bytes then appear in memory, and reading memory reads the file.
 // This lesson uses /var/tmp, which is on disk. (On many systems /tmp is tmpfs, memory only.)
 

@@ -1,5 +1,6 @@
 // # posix-shm — a named shared memory object, from shm_open to shm_unlink
 
+// @panels shm fds
 // A POSIX shared memory object is memory with a name, so that unrelated processes can share it.
 // Its life has five steps: shm_open, ftruncate, mmap, close, shm_unlink. Keep an eye on /dev/shm.
 
