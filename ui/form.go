@@ -314,3 +314,21 @@ func rule(st *Styles, title string, w int) string {
 	rest := max(0, w-ansi.StringWidth(head))
 	return fitWidth(head+st.PaneBorder.Render(strings.Repeat("─", rest)), w)
 }
+
+// focusLine is the line of view's output that holds the focused field.
+func (fm *form) focusLine() int {
+	n := 1 // the title rule
+	for i, f := range fm.fields {
+		if f.hide {
+			continue
+		}
+		if i == fm.focus {
+			return n
+		}
+		n++
+		if f.err != "" || f.note != "" {
+			n++
+		}
+	}
+	return n
+}

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 
+	"mapscope/mapping"
 	"mapscope/procmaps"
 )
 
@@ -183,5 +184,19 @@ func TestGhostFadesFromScreen(t *testing.T) {
 	}
 	if m.rowBuilds != builds+1 {
 		t.Errorf("%d rebuilds while fading, want 1 (when the ghost went)", m.rowBuilds-builds)
+	}
+}
+
+// TestSmallFormKeepsFocus: on a terminal too small for the whole form, the
+// focused field stays on screen as the focus moves down.
+func TestSmallFormKeepsFocus(t *testing.T) {
+	m, _ := fixtureModel(t, 40, 10, Options{Mode: ModeLab, Target: mapping.NewSelf()})
+	m = press(t, m, "m")
+	for range len(m.form.fields) {
+		name := m.form.fields[m.form.focus].name
+		if v := plain(m); !strings.Contains(v, name) {
+			t.Errorf("focused field %q not on screen:\n%s", name, v)
+		}
+		m = press(t, m, "tab")
 	}
 }

@@ -278,8 +278,9 @@ func (m *Model) extraView(w, h int) string {
 		return strings.Join(out, "\n")
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) > h { // a form taller than the terminal: keep its end, the preview
-		lines = lines[len(lines)-h:]
+	if len(lines) > h { // a form taller than its room: keep the focused field in view, then the preview
+		start := min(max(0, m.form.focusLine()-1), len(lines)-h)
+		lines = lines[start : start+h]
 	}
 	for len(lines) < h {
 		lines = append(lines, fitWidth("", w))
