@@ -3,6 +3,7 @@
 # (tmux), captures the screen with its colours, and draws it as PNG.
 #
 #   screenshots/make.sh            writes screenshots/*.png
+#   screenshots/make.sh split ...  only the named pictures
 #
 # Needs: go, tmux. The renderer (charmbracelet/freeze v0.2.2, resvg, and
 # DejaVu Sans Mono from go-fonts/dejavu) is built from the Go module proxy
@@ -12,7 +13,8 @@
 #
 # How a picture is made:
 #
-#   tmux (inner)   runs mapscope in a 120x36 terminal; keys are sent to it
+#   tmux (inner)   runs mapscope in a terminal of the scene's size (120x36
+#                  unless the scene sets $cols and $rows); keys are sent to it
 #   tmux (outer)   runs a client of the inner one, on a terminal type
 #                  without "bce" (see below); capture-pane -p -e -N on it
 #                  gives the screen as text with SGR colour escapes
@@ -52,6 +54,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$PWD/screenshots
 
+# The terminal's size; a scene may set its own (the address-space map, the
+# detail pane's place and the split view depend on it).
 cols=120
 rows=36
 # The terminal's default colours: those mapscope's dark theme is designed
@@ -112,19 +116,27 @@ wait_for() {
 }
 
 # shot NAME STEP...: starts mapscope in lab mode (its own idle subject,
-# with the flags in the array $flags), waits for the table, runs the steps
-# in order, lets the screen settle and writes screenshots/NAME.png. A step
-# is either
+# with the flags in the array $flags) in a $cols x $rows terminal, waits for
+# the table, runs the steps in order, lets the screen settle and writes
+# screenshots/NAME.png. A step is one of
 #   wait:TEXT  wait until the screen shows TEXT: a call has returned, a
 #              form is open; calls run in the subject through ptrace and
 #              take their time, and a key sent before the screen is ready
 #              could land elsewhere
+#   type:TEXT  TEXT typed as is (send-keys -l), for the C console: no key
+#              names, and a trailing ";" (which tmux takes for a command
+#              separator) is sent escaped
 #   a key      for tmux send-keys: a key name (Enter, Tab, Right, Space,
 #              C-u, ?) or text typed as is (4k)
+# With names on the command line, only those pictures are made.
 flags=()
+wanted=("$@")
 shot() {
-	local name=$1 step
+	local name=$1 step text
 	shift
+	if ((${#wanted[@]})) && [[ " ${wanted[*]} " != *" $name "* ]]; then
+		return 0
+	fi
 	tmux -S "$inner" -f "$tmp/inner.conf" new-session -d -s shot -x "$cols" -y "$rows" \
 		"env TERM=xterm-256color COLORTERM=truecolor $tmp/mapscope ${flags[*]}"
 	tmux -S "$outer" -f "$tmp/outer.conf" new-session -d -s view -x "$cols" -y "$rows" \
@@ -133,6 +145,12 @@ shot() {
 	for step in "$@"; do
 		case $step in
 		wait:*) wait_for "${step#wait:}" ;;
+		type:*)
+			text=${step#type:}
+			[[ $text == *\; ]] && text="${text%;}\\;"
+			tmux -S "$inner" send-keys -t shot -l "$text"
+			sleep 0.3
+			;;
 		*)
 			tmux -S "$inner" send-keys -t shot "$step"
 			sleep 0.3
@@ -159,30 +177,55 @@ echo "== shots"
 # Changes glow for --highlight, fading in three steps; 30s keeps them at
 # full strength until a scene's picture is taken.
 flags=(--highlight 30s)
-# The main picture: an 8 KiB MAP_SHARED anonymous mmap (the form opens on
-# mmap's defaults; tab tab reaches "sharing", right picks MAP_SHARED), then
-# mprotect of its first page to PROT_READ (the new mapping is selected and
-# prefills the form: tab to length, clear it, 4k; tab to prot, right to
-# PROT_WRITE, space clears it). The table shows the mapping split in two,
-# highlighted; the call log both calls; enter opens the detail pane on the
-# read-only half.
+# The main picture: a 16-page MAP_PRIVATE anonymous mmap from the C console,
+# and a write to every fourth page of it (0, 4, 8, 12), so only those are
+# present; esc closes the console, enter opens the detail pane on the new
+# mapping: its page strip shows the four present pages among twelve that
+# are not. 148 columns: the detail pane goes below the table (beside it
+# from 150), which keeps the table wide enough (110) for the address-space
+# map on its left. The call log holds the mmap and the four writes.
+cols=148 rows=46
 shot mapscope \
-	m wait:"── mmap" Tab Tab Right wait:"MAP_SHARED | MAP_ANONYMOUS" \
+	: wait:"c> " \
+	"type:char* p = mmap(NULL, 16*4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);" \
 	Enter wait:"MAP_ANONYMOUS, -1, 0) = 0x" \
-	p wait:"── mprotect" Tab C-u 4k Tab Right Space wait:", 4096, PROT_READ)" \
-	Enter wait:"4096, PROT_READ) = 0" \
-	Enter wait:"KernelPageSize"
+	"type:for (int i = 0; i < 16; i += 4) p[i*4096] = 'x';" \
+	Enter wait:"= 'x'" \
+	Escape Enter wait:"4 of 16 present"
 # The mmap form with its C preview: MAP_SHARED, backed by a POSIX shared
 # memory object (backing: right right picks shm), which the preview shows
 # as shm_open, ftruncate, mmap and close.
+cols=120 rows=36
 shot form \
 	m wait:"── mmap" Tab Tab Right Tab Right Right wait:"shm_open("
-# fork: a MAP_SHARED mapping first (so the child shares something with its
-# parent), then f; the child appears as a tab, and tab switches to it.
-shot fork \
-	m wait:"── mmap" Tab Tab Right wait:"MAP_SHARED | MAP_ANONYMOUS" \
+# The split view and copy-on-write: the same 16-page private mapping with
+# pages 0, 4, 8 and 12 written, then f (the child shares them all) and v on
+# the mapping's row: both page strips show the four pages shared. Then tab
+# to the child and a write of one char at the mapping's start (w, tab right
+# picks char, tab, the value c): the kernel copies page 0 for the child, both
+# strips show it as each one's own, and the narration says why.
+cols=150 rows=42
+shot split \
+	: wait:"c> " \
+	"type:char* p = mmap(NULL, 16*4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);" \
 	Enter wait:"MAP_ANONYMOUS, -1, 0) = 0x" \
-	f wait:"fork() = 0" Tab wait:"tab → process"
-# The help screen, as a first run without flags shows it.
+	"type:for (int i = 0; i < 16; i += 4) p[i*4096] = 'x';" \
+	Enter wait:"= 'x'" \
+	Escape f wait:"fork() = 0" \
+	v wait:"4 of 16 pages shared" \
+	Tab wait:"tab → process" \
+	w wait:"── write" Tab Right Tab C-u c wait:"= 'c'" \
+	Enter wait:"no longer shared"
+# A lesson: --lesson fork after five steps (→): the narration panel with the
+# step's text and code, the call log with the parent's and the child's calls.
+flags=(--highlight 30s --lesson fork)
+cols=140 rows=40
+shot lesson \
+	wait:"Press → to run the first" \
+	Right wait:"step 1 of 7" Right wait:"step 2 of 7" Right wait:"step 3 of 7" \
+	Right wait:"[child " Right wait:"step 5 of 7"
+# The help screen, as a first run without flags shows it; 40 rows hold all
+# of it (at 36 its last lines are left below "↓ more").
 flags=()
+cols=120 rows=40
 shot help '?'

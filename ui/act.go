@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"mapscope/mapping"
+	"mapscope/mapping/csrc"
 )
 
 // The messages of actions, each tied to the tab it ran in.
@@ -444,6 +445,13 @@ func (m Model) onFork(msg forkMsg) (Model, tea.Cmd) {
 	}
 	j := m.addProc(msg.child.Pid(), "child", parent, msg.child)
 	m.procs[j].reading = true
+	// The console's program of the parent carries on in the child, with
+	// copies of its variables, as after a fork() typed at the console.
+	for _, mc := range m.console.machines {
+		if mc.pids[parent] && mc.m.Adopt(parent, csrc.Adapt(msg.child)) {
+			mc.pids[msg.child.Pid()] = true
+		}
+	}
 	m.status, m.statusBad = fmt.Sprintf("fork() = %d: the child is tab %d (tab switches to it)", msg.child.Pid(), j+1), false
 	m.narr.text = fmt.Sprintf("fork(): the child, pid %d, received a copy of all %d mappings and resumes where the parent was. MAP_SHARED mappings are the same physical pages in both; MAP_PRIVATE ones are copy-on-write: shared until one of them writes, then that page is copied.",
 		msg.child.Pid(), n)

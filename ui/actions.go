@@ -216,7 +216,7 @@ func (a writeAction) run(t mapping.Target) []logEntry {
 	case err != nil:
 		e.bad, e.result, e.why, e.err = true, "= ?", err.Error(), err
 	default:
-		e.result = fmt.Sprintf("✓ %d bytes written", n)
+		e.result = "✓ " + plural(uint64(n), "byte") + " written"
 	}
 	return []logEntry{e}
 }
@@ -246,7 +246,7 @@ func (a readAction) run(t mapping.Target) []logEntry {
 	case err != nil:
 		e.bad, e.result, e.why, e.err = true, "= ?", err.Error(), err
 	default:
-		e.result = fmt.Sprintf("✓ %d bytes", len(data))
+		e.result = "✓ " + plural(uint64(len(data)), "byte")
 	}
 	e.extra = hexDump(a.addr, data, 4)
 	return []logEntry{e}

@@ -86,9 +86,24 @@ func parseFactor(s string) (uint64, error) {
 }
 
 // parseAddr reads an address: hex with or without 0x (as the table shows
-// them), "NULL" or empty for 0 when allowNull.
+// them), "NULL" or empty for 0 when allowNull, optionally plus sizes:
+// "0x7f3a1c000000+16k", "7f3a1c000000 + 2*4096".
 func parseAddr(s string, allowNull bool) (uint64, error) {
 	s = strings.TrimSpace(s)
+	if base, off, ok := strings.Cut(s, "+"); ok {
+		a, err := parseAddr(base, false)
+		if err != nil {
+			return 0, err
+		}
+		d, err := parseSize(off)
+		if err != nil {
+			return 0, err
+		}
+		if a+d < a {
+			return 0, errors.New("the address does not fit in 64 bits")
+		}
+		return a + d, nil
+	}
 	if s == "" || s == "NULL" || s == "0" {
 		if allowNull {
 			return 0, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"mapscope/mapping"
 	"mapscope/procmaps"
@@ -230,19 +231,24 @@ func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
 		unit += "; first " + procmaps.FormatSize(uint64(len(d.pages))*pageSize) + " only"
 	}
 	out = append(out, truncate(st.FieldMeaning.Render(unit), w))
-	legend := st.PageExclusive.Render("■ private") + "  " + st.PageCOW.Render("■ copy-on-write (shared after fork)") + "  " +
-		st.PageShared.Render("■ file/shared memory") + "  " + st.PageSwapped.Render("■ swapped") + "  " + st.FieldMeaning.Render("· not present")
+	legend := []string{st.PageExclusive.Render("■ private"), st.PageCOW.Render("■ copy-on-write (shared after fork)"),
+		st.PageShared.Render("■ file/shared memory"), st.PageSwapped.Render("■ swapped"), st.FieldMeaning.Render("· not present")}
 	if st.mono {
-		legend = "P private  C copy-on-write  F file/shared memory  W swapped  · not present (lower case: partly)"
+		legend = []string{"P private", "C copy-on-write", "F file/shared memory", "W swapped", "· not present", "(lower case: partly)"}
 	}
-	out = append(out, truncate(legend, w))
+	out = append(out, flow(legend, "  ", w)...)
 	c := countPages(d.pages)
 	sd := "soft-dirty: not tracked by this kernel"
 	if procmaps.SoftDirtySupported() {
 		sd = "soft-dirty " + strconv.Itoa(c.softDirty)
 	}
-	out = append(out, truncate(st.FieldMeaning.Render(fmt.Sprintf("%d of %d present · %d private · %d copy-on-write · %d file/shared · %d swapped · %s",
-		c.present, c.total, c.n[pkOwn], c.n[pkCOW], c.n[pkFile], c.n[pkSwapped], sd)), w))
+	counts := []string{fmt.Sprintf("%d of %d present", c.present, c.total), fmt.Sprintf("%d private", c.n[pkOwn]),
+		fmt.Sprintf("%d copy-on-write", c.n[pkCOW]), fmt.Sprintf("%d file/shared", c.n[pkFile]),
+		fmt.Sprintf("%d swapped", c.n[pkSwapped]), sd}
+	for i := range counts {
+		counts[i] = st.FieldMeaning.Render(counts[i])
+	}
+	out = append(out, flow(counts, st.FieldMeaning.Render(" · "), w)...)
 	out = append(out, truncate(st.FieldMeaning.Render(frames(d.pages)), w))
 	return out
 }
@@ -330,4 +336,26 @@ func memLines(st *Styles, d *pagesData, mp *procmaps.Mapping, w int) []string {
 		out = append(out, truncate(st.StatusError.Render("memory: "+printable(d.peekErr.Error())), w))
 	}
 	return out
+}
+
+// flow lays items out on as many lines of width w as they need, separated
+// by sep, never cutting an item that fits on a line of its own.
+func flow(items []string, sep string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case ansi.StringWidth(cur)+ansi.StringWidth(sep)+ansi.StringWidth(it) <= w:
+			cur += sep + it
+		default:
+			lines = append(lines, truncate(cur, w))
+			cur = it
+		}
+	}
+	if cur != "" {
+		lines = append(lines, truncate(cur, w))
+	}
+	return lines
 }

@@ -131,7 +131,7 @@ func colorStyles(p palette) Styles {
 		Note:         b.text("note", p.paused, nil),
 
 		PageExclusive: b.text("page exclusive", p.live, nil),
-		PageShared:    b.text("page shared", p.accent, nil),
+		PageShared:    b.text("page file/shared", p.kindColor(procmaps.KindShm), nil),
 		PageCOW:       b.text("page copy-on-write", p.key, nil),
 		PageSwapped:   b.text("page swapped", p.paused, nil),
 

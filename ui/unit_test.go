@@ -200,3 +200,18 @@ func TestSmallFormKeepsFocus(t *testing.T) {
 		m = press(t, m, "tab")
 	}
 }
+
+// TestParseAddrSum: an address field takes a base plus sizes.
+func TestParseAddrSum(t *testing.T) {
+	cases := map[string]uint64{"0x1000": 0x1000, "7f0000000000+16k": 0x7f0000004000, "0x1000 + 2*4096": 0x3000, "NULL": 0}
+	for in, want := range cases {
+		if got, err := parseAddr(in, true); err != nil || got != want {
+			t.Errorf("parseAddr(%q) = %#x, %v; want %#x", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"0xffffffffffffffff+1", "0x1000+", "zz+4k"} {
+		if v, err := parseAddr(in, true); err == nil {
+			t.Errorf("parseAddr(%q) = %#x, want an error", in, v)
+		}
+	}
+}

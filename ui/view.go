@@ -104,7 +104,12 @@ func (m *Model) addrMapView(w, h int) string {
 	if p.snap != nil {
 		ms = p.snap.Mappings
 	}
-	return m.amap.View(&m.styles, ms, m.selectedIndex(ms), w, h)
+	// One column of space between the map's labels and the table.
+	lines := strings.Split(m.amap.View(&m.styles, ms, m.selectedIndex(ms), w-1, h), "\n")
+	for i := range lines {
+		lines[i] += " "
+	}
+	return strings.Join(lines, "\n")
 }
 
 // selectedIndex is the index in ms of the selected live mapping, or -1.

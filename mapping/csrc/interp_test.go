@@ -277,3 +277,24 @@ func TestFromLog(t *testing.T) {
 		t.Errorf("a log line did not run as its call: %v %v", err, evs)
 	}
 }
+
+// TestAdopt: a child forked outside the program (the f key) joins it with
+// a copy of the parent's variables.
+func TestAdopt(t *testing.T) {
+	var evs []Event
+	parent := newFake()
+	m := New(parent, func(e Event) { evs = append(evs, e) }, Options{})
+	if err := m.Load(`int x = 7;`); err != nil {
+		t.Fatal(err)
+	}
+	m.Run(context.Background())
+	child, _, _ := parent.Fork()
+	if !m.Adopt(parent.Pid(), child) || m.Adopt(12345, child) {
+		t.Fatal("Adopt took the wrong parent")
+	}
+	m.Load(`printf("%d\n", x + 1);`)
+	m.Run(context.Background())
+	if got := outText(evs); got != "8\n8" {
+		t.Errorf("after adopting, the line ran as %q, want 8 in both", got)
+	}
+}

@@ -214,6 +214,28 @@ func (m *Machine) Load(src string) error {
 	return nil
 }
 
+// Adopt adds child, forked from the process parentPid outside the program
+// (the f key), as a child of it: it gets a copy of the parent's variables
+// and place, so the following statements run in it too, as after a fork()
+// in the program. It reports false when parentPid is not one of the
+// program's processes.
+func (m *Machine) Adopt(parentPid int, child Process) bool {
+	for _, p := range m.procs {
+		if p.p.Pid() != parentPid || p.ended {
+			continue
+		}
+		cp := &proc{p: child, pc: p.pc, vars: map[string]*variable{}, errno: p.errno, parent: p}
+		for k, v := range p.vars {
+			vv := *v
+			cp.vars[k] = &vv
+		}
+		p.children = append(p.children, cp)
+		m.procs = append(m.procs, cp)
+		return true
+	}
+	return false
+}
+
 // SetEvents replaces the function that receives the events (nil: none).
 func (m *Machine) SetEvents(f func(Event)) {
 	if f == nil {
