@@ -134,7 +134,7 @@ func BenchmarkRefresh64k(b *testing.B) {
 		if err != nil || !changed {
 			b.Fatalf("Read after mprotect: changed %v, %v", changed, err)
 		}
-		if changes := Diff(prev.Mappings, snap.Mappings); len(changes) != 1 {
+		if changes := DiffSnapshots(prev, snap); len(changes) != 1 {
 			b.Fatalf("Diff: %d changes, want 1", len(changes))
 		}
 		prev = snap

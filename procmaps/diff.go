@@ -131,3 +131,22 @@ func covered(ms []Mapping) uint64 {
 	}
 	return n
 }
+
+// DiffSnapshots is Diff of two snapshots of one Source. When next is the
+// snapshot read right after prev, it compares only the window of lines the
+// parser re-read — the rest is the same mappings — which at 64,000
+// mappings saves walking both arrays; otherwise it is Diff.
+func DiffSnapshots(prev, next *Snapshot) []Change {
+	if prev == nil || next == nil {
+		return nil
+	}
+	if !next.hint || next.Seq != prev.Seq+1 || next.PID != prev.PID {
+		return Diff(prev.Mappings, next.Mappings)
+	}
+	oldHi := len(prev.Mappings) - (len(next.Mappings) - next.hi)
+	lo := next.lo
+	if lo > oldHi || oldHi > len(prev.Mappings) || next.hi > len(next.Mappings) {
+		return Diff(prev.Mappings, next.Mappings)
+	}
+	return Diff(prev.Mappings[lo:oldHi], next.Mappings[lo:next.hi])
+}

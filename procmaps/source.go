@@ -34,6 +34,12 @@ type Snapshot struct {
 	// Seq counts the distinct maps texts this Source has seen; two
 	// snapshots with the same Seq have the same mappings.
 	Seq uint64
+
+	// The lines re-parsed for this snapshot: Mappings[lo:hi] replaced
+	// the previous snapshot's [lo:len(prev)-(len(Mappings)-hi)]; outside
+	// that window both are the same mappings. Valid when hint is set.
+	lo, hi int
+	hint   bool
 }
 
 // VirtualSize returns the sum of the sizes of all mappings.
@@ -141,7 +147,7 @@ func (s *Source) Read() (snap *Snapshot, changed bool, err error) {
 		if s.last != nil {
 			seq = s.last.Seq + 1
 		}
-		s.last = &Snapshot{PID: s.pid, Taken: s.now(), Mappings: ms, Seq: seq}
+		s.last = &Snapshot{PID: s.pid, Taken: s.now(), Mappings: ms, Seq: seq, lo: lo, hi: hi, hint: s.last != nil}
 		s.buf, s.prev = s.prev[:0], s.buf
 		return s.last, true, nil
 	}

@@ -3,10 +3,13 @@ package procmaps
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -415,4 +418,70 @@ func kernelThread(t *testing.T) int {
 	}
 	t.Skip("no kernel thread is visible in this PID namespace")
 	return 0
+}
+
+// TestDiffSnapshotsAgrees: the windowed diff of consecutive snapshots is
+// exactly Diff of the whole arrays, across random edits of a maps file
+// (lines added, removed, split, merged, re-protected).
+func TestDiffSnapshotsAgrees(t *testing.T) {
+	root, maps := copyFixture(t)
+	type line struct {
+		start, end uint64
+		perms      string
+	}
+	var ls []line
+	for i := range 300 {
+		a := uint64(0x7f0000000000) + uint64(i)*0x10000
+		ls = append(ls, line{a, a + 0x8000, "rw-p"})
+	}
+	write := func() {
+		var b bytes.Buffer
+		for _, l := range ls {
+			fmt.Fprintf(&b, "%x-%x %s 00000000 00:00 0 \n", l.start, l.end, l.perms)
+		}
+		if err := os.WriteFile(maps, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write()
+	src := NewSource(root, 4242)
+	prev, _, err := src.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 400 {
+		i := rng.IntN(len(ls))
+		switch rng.IntN(4) {
+		case 0: // remove
+			if len(ls) > 10 {
+				ls = slices.Delete(ls, i, i+1)
+			}
+		case 1: // add into the gap after line i
+			a := ls[i].end + 0x1000
+			if i+1 == len(ls) || a+0x1000 <= ls[i+1].start {
+				ls = slices.Insert(ls, i+1, line{a, a + 0x1000, "r--p"})
+			}
+		case 2: // re-protect
+			ls[i].perms = map[string]string{"rw-p": "r--p", "r--p": "rw-p", "---p": "rw-p"}[ls[i].perms]
+		case 3: // split in two
+			if ls[i].end-ls[i].start >= 0x2000 {
+				mid := ls[i].start + 0x1000
+				ls = slices.Insert(ls, i+1, line{mid, ls[i].end, "---p"})
+				ls[i].end = mid
+			}
+		}
+		write()
+		next, changed, err := src.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !changed {
+			continue
+		}
+		if got, want := DiffSnapshots(prev, next), Diff(prev.Mappings, next.Mappings); !reflect.DeepEqual(got, want) {
+			t.Fatalf("DiffSnapshots = %+v\nDiff = %+v", got, want)
+		}
+		prev = next
+	}
 }

@@ -291,7 +291,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (Model, tea.Cmd) {
 	}
 	rebuild := p.hl.expire(m.clock)
 	if msg.snap != nil && (msg.changed || p.snap == nil) {
-		if p.snap != nil && p.hl.apply(procmaps.Diff(p.snap.Mappings, msg.snap.Mappings), m.clock) {
+		if p.snap != nil && p.hl.apply(procmaps.DiffSnapshots(p.snap, msg.snap), m.clock) {
 			rebuild = true
 		}
 		p.snap = msg.snap
