@@ -27,7 +27,8 @@ type instr struct {
 // compiler flattens statements and checks names.
 type compiler struct {
 	code     []instr
-	declared map[string]bool // names declared so far, in program order
+	declared map[string]bool  // names declared so far, in program order
+	types    map[string]ctype // their declared types
 	err      *SyntaxError
 	lines    []string
 }
@@ -63,6 +64,10 @@ func (c *compiler) stmt(s stmt) {
 				c.expr(d.init)
 			}
 			c.declared[d.name] = true
+			if c.types == nil {
+				c.types = map[string]ctype{}
+			}
+			c.types[d.name] = d.t
 		}
 		c.checkFork(s.pos, s)
 		c.emit(instr{kind: opStmt, s: s, pos: s.pos})
@@ -131,6 +136,9 @@ func (c *compiler) expr(e expr) {
 			}
 		}
 	case *unary:
+		if e.op == token.MUL {
+			c.needPointer(e.pos, e.x)
+		}
 		if e.op == token.AND {
 			c.fail(e.pos, "& takes a variable's address only for wait(&status) and waitpid(…, &status, …): variables live in mapscope, not in the process")
 		}
@@ -149,6 +157,7 @@ func (c *compiler) expr(e expr) {
 	case *incDec:
 		c.expr(e.x)
 	case *index:
+		c.needPointer(e.pos, e.x)
 		c.expr(e.x)
 		c.expr(e.i)
 	case *cast:
@@ -250,6 +259,19 @@ func walkExpr(e expr, f func(expr)) {
 	case *call:
 		for _, a := range e.args {
 			walkExpr(a, f)
+		}
+	}
+}
+
+// needPointer refuses * or [] on what is plainly not a pointer: a number,
+// or a variable declared with a type that is not one.
+func (c *compiler) needPointer(pos Pos, x expr) {
+	switch x := x.(type) {
+	case *intLit:
+		c.fail(pos, "* and [] need a pointer, not the number %d", x.v)
+	case *ident:
+		if t, ok := c.types[x.name]; ok && !t.ptr {
+			c.fail(pos, "* and [] need a pointer: %s is %s", x.name, article(t.name))
 		}
 	}
 }

@@ -129,6 +129,7 @@ type Machine struct {
 	code     []instr
 	procs    []*proc
 	declared map[string]bool
+	types    map[string]ctype
 	events   func(Event)
 	steps    int
 }
@@ -189,7 +190,7 @@ func (m *Machine) Load(src string) error {
 	if err != nil {
 		return err
 	}
-	c := &compiler{declared: maps.Clone(m.declared), lines: strings.Split(src, "\n")}
+	c := &compiler{declared: maps.Clone(m.declared), types: maps.Clone(m.types), lines: strings.Split(src, "\n")}
 	for _, s := range list {
 		c.stmt(s)
 	}
@@ -210,7 +211,7 @@ func (m *Machine) Load(src string) error {
 		}
 		m.code = append(m.code, in)
 	}
-	m.declared = c.declared
+	m.declared, m.types = c.declared, c.types
 	return nil
 }
 

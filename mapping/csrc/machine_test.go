@@ -124,6 +124,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"int x = 1; int *p = &x;", "& takes a variable's address only"},
 		{"switch (1) { }", "`switch` is not supported"},
 		{"struct s { int a; };", "structs are not supported"},
+		{"int x = 1;\nint y = x +* 2;", "line 2, column 12: * and [] need a pointer, not the number 2"},
+		{"int x = 1;\nx[0] = 2;", "x is an int"},
 	}
 	for _, c := range cases {
 		m := New(nil, nil, Options{})
