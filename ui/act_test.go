@@ -244,6 +244,7 @@ func labModel(t *testing.T) (*driver, *mapping.Tracee) {
 		t.Skipf("cannot spawn a traced subject: %v", err)
 	}
 	t.Cleanup(func() { tr.Close() })
+	settledState(tr.Pid()) // loaded and asleep: its maps will not change by themselves
 	m := New(Options{Root: "/proc", PID: tr.Pid(), Mode: ModeLab, Target: tr, Interval: time.Hour, Theme: "dark"})
 	d := newDriver(t, m)
 	d.refreshed("the first snapshot", func(string) bool { return true })
@@ -759,6 +760,7 @@ func TestLessonStepping(t *testing.T) {
 		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
 		if err == nil {
 			spawned = append(spawned, tr)
+			settledState(tr.Pid())
 		}
 		return tr, err
 	}
@@ -853,6 +855,7 @@ func TestConsoleProcessB(t *testing.T) {
 		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
 		if err == nil {
 			spawned = append(spawned, tr)
+			settledState(tr.Pid())
 		}
 		return tr, err
 	}
