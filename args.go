@@ -113,20 +113,9 @@ func parseArgs(args []string) (config, error) {
 	fs.StringVar(&cfg.lesson, "lesson", "", "")
 	fs.BoolVar(&cfg.lessons, "lessons", false, "")
 
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return cfg, errHelp
-			}
-			return cfg, fmt.Errorf("%v; see mapscope --help", err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	positional, err := parseInterleaved(fs, args)
+	if err != nil {
+		return cfg, err
 	}
 	if cfg.version {
 		return cfg, nil
@@ -177,20 +166,9 @@ func parseRun(cfg config, args []string) (config, error) {
 	fs.IntVar(&cfg.pid, "p", 0, "")
 	fs.BoolVar(&cfg.json, "json", false, "")
 	fs.BoolVar(&cfg.runMaps, "maps", false, "")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return cfg, errHelp
-			}
-			return cfg, fmt.Errorf("%v; see mapscope --help", err)
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+	positional, err := parseInterleaved(fs, args)
+	if err != nil {
+		return cfg, err
 	}
 	switch {
 	case len(positional) == 0:
@@ -202,4 +180,24 @@ func parseRun(cfg config, args []string) (config, error) {
 	}
 	cfg.run = positional[0]
 	return cfg, nil
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, and returns those.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, fmt.Errorf("%v; see mapscope --help", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mapscope/procmaps"
 )
 
 // markerProgram waits for SIGUSR1, then maps a file whose name the test
@@ -139,11 +141,8 @@ func TestEndToEndInTmux(t *testing.T) {
 	if tp := tracerPid(t, pid); tp != "0" {
 		t.Errorf("the process is still traced (TracerPid %s) after mapscope quit", tp)
 	}
-	st := stateOf(pid)
-	for deadline := time.Now().Add(2 * time.Second); st != "S" && time.Now().Before(deadline); st = stateOf(pid) {
-		time.Sleep(10 * time.Millisecond) // just detached: briefly R on its way back into pause
-	}
-	if st != "S" {
+	// Just detached: briefly R on its way back into pause.
+	if st := procmaps.WaitAsleep("/proc", pid, 2*time.Second); st != "S" {
 		t.Errorf("the process is in state %q after mapscope quit, want S (asleep in pause)", st)
 	}
 }
@@ -254,18 +253,7 @@ func childrenOf(pid int) []int {
 }
 
 // stateOf is the State letter of /proc/<pid>/stat, "" when it is gone.
-func stateOf(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+3 > len(s) {
-		return ""
-	}
-	return s[i+2 : i+3]
-}
+func stateOf(pid int) string { return procmaps.ReadState("/proc", pid) }
 
 // tracerPid is the TracerPid of /proc/<pid>/status.
 func tracerPid(t *testing.T, pid int) string {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -269,24 +268,11 @@ func (l *labs) spawn(command []string) (*mapping.Tracee, error) {
 	l.all = append(l.all, t)
 	l.idle = append(l.idle, w)
 	l.mu.Unlock()
-	settle(t.Pid())
+	// Let it finish starting (its dynamic loader done, asleep in its
+	// first blocking call), so the first table shows the process as it
+	// will stay, not half-loaded.
+	procmaps.WaitAsleep(procRoot, t.Pid(), time.Second)
 	return t, nil
-}
-
-// settle waits (at most a second) until a new subject has finished
-// starting — its dynamic loader done, the program asleep in its first
-// blocking call — so that the first table shows the process as it will
-// stay, not half-loaded.
-func settle(pid int) {
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			return
-		}
-		if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) && (b[i+2] == 'S' || b[i+2] == 'D') {
-			return
-		}
-	}
 }
 
 // attach attaches to a running process, once the user has confirmed.

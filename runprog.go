@@ -77,8 +77,8 @@ func runProgram(cfg config, stdout, stderr io.Writer) int {
 	var events []runEvent
 	var created []string
 	m := csrc.New(csrc.Adapt(t), func(e csrc.Event) {
-		if e.Created != "" {
-			created = append(created, e.Created)
+		if e.Call.Created != "" {
+			created = append(created, e.Call.Created)
 		}
 		if e.Kind == csrc.EvFork {
 			return // the fork() call line says it

@@ -33,6 +33,12 @@ type Call struct {
 	// Took is how long the call took, stopping and restarting the process
 	// included.
 	Took time.Duration
+	// Created is the file or /dev/shm object an open or shm_open with
+	// O_CREAT created (its absolute path): it was not there before the
+	// call. Such objects outlive every process.
+	Created string
+	// Removed is the name an unlink or shm_unlink removed (absolute path).
+	Removed string
 
 	pointer bool // the result is an address (mmap), shown in hex
 }
@@ -123,11 +129,11 @@ func cAddr(addr uint64) string {
 	return "0x" + strconv.FormatUint(addr, 16)
 }
 
-// cString quotes s as a C string literal. Printable text (UTF-8 included)
+// CString quotes s as a C string literal. Printable text (UTF-8 included)
 // stays as is; quotes, backslashes, control characters and bytes that are
 // not valid UTF-8 are escaped, the last two in three-digit octal so that a
 // following digit cannot extend the escape.
-func cString(s string) string {
+func CString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i := 0; i < len(s); {

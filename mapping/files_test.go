@@ -153,3 +153,36 @@ func TestMsyncCleansSharedFilePages(t *testing.T) {
 		t.Errorf("the file does not hold what was written: %.20q", data)
 	}
 }
+
+// TestCallCreatedRemoved: a call that creates a file or shm object names
+// it in Call.Created (and only if it was not there before); unlink and
+// shm_unlink name what they removed. Checked against the file system.
+func TestCallCreatedRemoved(t *testing.T) {
+	tr := spawnSleeper(t)
+	name := fmt.Sprintf("/mapscope-created-%d", tr.Pid())
+	t.Cleanup(func() { os.Remove("/dev/shm" + name) })
+	c := ok(t)(tr.ShmOpen(name, unix.O_RDWR|unix.O_CREAT, 0o600))
+	if _, err := os.Stat("/dev/shm" + name); err != nil || c.Created != "/dev/shm"+name {
+		t.Errorf("shm_open O_CREAT: Created %q, stat %v", c.Created, err)
+	}
+	if again := ok(t)(tr.ShmOpen(name, unix.O_RDWR|unix.O_CREAT, 0o600)); again.Created != "" {
+		t.Errorf("shm_open of an existing object says it created %q", again.Created)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "new.dat")
+	if c := ok(t)(tr.Open(path, unix.O_RDWR|unix.O_CREAT, 0o600)); c.Created != path {
+		t.Errorf("open O_CREAT: Created %q, want %s", c.Created, path)
+	}
+	if c := ok(t)(tr.Unlink(path)); c.Removed != path {
+		t.Errorf("unlink: Removed %q, want %s", c.Removed, path)
+	}
+	if c := ok(t)(tr.ShmUnlink(name)); c.Removed != "/dev/shm"+name {
+		t.Errorf("shm_unlink: Removed %q", c.Removed)
+	}
+	if _, err := os.Stat("/dev/shm" + name); !os.IsNotExist(err) {
+		t.Errorf("the object is still there: %v", err)
+	}
+	if c, err := tr.Open(filepath.Join(dir, "missing"), unix.O_RDONLY, 0); err != nil || c.Created != "" || !c.Failed() {
+		t.Errorf("a failed open without O_CREAT: %+v, %v", c, err)
+	}
+}

@@ -108,7 +108,7 @@ type ShmOpenOp struct {
 
 // Text is the C call.
 func (op ShmOpenOp) Text() string {
-	return fmt.Sprintf("shm_open(%s, %s, %s)", cString(op.Name), shmFlagsString(op.Flags), modeString(op.Mode))
+	return fmt.Sprintf("shm_open(%s, %s, %s)", CString(op.Name), shmFlagsString(op.Flags), modeString(op.Mode))
 }
 
 // Run opens the shared memory object in t.
@@ -139,7 +139,7 @@ func (op CloseOp) Run(t Target) (Call, error) { return t.CloseFD(op.FD) }
 type UnlinkOp struct{ Path string }
 
 // Text is the C call.
-func (op UnlinkOp) Text() string { return "unlink(" + cString(op.Path) + ")" }
+func (op UnlinkOp) Text() string { return "unlink(" + CString(op.Path) + ")" }
 
 // Run removes the name in t.
 func (op UnlinkOp) Run(t Target) (Call, error) { return t.Unlink(op.Path) }
@@ -148,7 +148,7 @@ func (op UnlinkOp) Run(t Target) (Call, error) { return t.Unlink(op.Path) }
 type ShmUnlinkOp struct{ Name string }
 
 // Text is the C call.
-func (op ShmUnlinkOp) Text() string { return "shm_unlink(" + cString(op.Name) + ")" }
+func (op ShmUnlinkOp) Text() string { return "shm_unlink(" + CString(op.Name) + ")" }
 
 // Run removes the shared memory object's name in t.
 func (op ShmUnlinkOp) Run(t Target) (Call, error) { return t.ShmUnlink(op.Name) }

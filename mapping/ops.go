@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -109,7 +111,7 @@ func (o ops) Open(path string, flags int, mode uint32) (Call, error) {
 }
 
 func openArgs(path string, flags int, mode uint32) string {
-	s := cString(path) + ", " + OpenFlagsString(flags)
+	s := CString(path) + ", " + OpenFlagsString(flags)
 	if flags&unix.O_CREAT != 0 || flags&unix.O_TMPFILE == unix.O_TMPFILE {
 		s += ", " + modeString(mode)
 	}
@@ -117,19 +119,73 @@ func openArgs(path string, flags int, mode uint32) string {
 }
 
 func (o ops) openat(c Call, dirfd int, path string, flags int, mode uint32) (Call, error) {
-	return o.call(c, request{name: c.Name, nr: sysno.openat,
+	abs := ""
+	if flags&unix.O_CREAT != 0 {
+		if abs = resolveIn(o.r.Pid(), dirfd, path); exists(abs) {
+			abs = "" // it was there before: the call cannot create it
+		}
+	}
+	c, err := o.call(c, request{name: c.Name, nr: sysno.openat,
 		args: [6]uint64{sarg(dirfd), 0, uint64(flags), uint64(mode)},
 		bufs: []buffer{{arg: 1, data: cstr(path)}}})
+	if abs != "" && c.Done && !c.Failed() && exists(abs) {
+		c.Created = abs
+	}
+	return c, err
+}
+
+// resolveIn makes path absolute as process pid resolves it, relative to
+// dirfd (AT_FDCWD: its working directory); "" when that cannot be known.
+func resolveIn(pid, dirfd int, path string) string {
+	if strings.HasPrefix(path, "/") {
+		return path
+	}
+	link := fmt.Sprintf("/proc/%d/fd/%d", pid, dirfd)
+	if dirfd == unix.AT_FDCWD {
+		link = fmt.Sprintf("/proc/%d/cwd", pid)
+	}
+	dir, err := os.Readlink(link)
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, path)
+}
+
+// exists reports whether a name exists (a dangling symlink counts).
+func exists(path string) bool {
+	if path == "" {
+		return false
+	}
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // shmDir is where glibc keeps POSIX shared memory objects.
 const shmDir = "/dev/shm"
 
-// shmPath checks a POSIX shm name the way glibc does (one leading '/', no
-// other) and returns its path in /dev/shm.
-func shmPath(name string) (string, error) {
-	if !strings.HasPrefix(name, "/") || strings.Contains(name[1:], "/") || len(name) < 2 {
-		return "", fmt.Errorf("shm name %q: it must be one '/' followed by a name without '/' (EINVAL)", name)
+// ShmNameError is why glibc's shm_open and shm_unlink refuse a name,
+// without a system call: Errno is EINVAL or ENAMETOOLONG.
+type ShmNameError struct {
+	Name  string
+	Errno unix.Errno
+	Msg   string
+}
+
+// Error is the message for the name's field or the call log.
+func (e *ShmNameError) Error() string { return e.Msg }
+
+// ShmPath checks a POSIX shm name the way glibc does — one leading '/', no
+// other, not "." or "..", at most NAME_MAX (255) bytes — and returns its
+// path in /dev/shm.
+func ShmPath(name string) (string, error) {
+	rest := strings.TrimPrefix(name, "/")
+	switch {
+	case !strings.HasPrefix(name, "/") || rest == "" || strings.Contains(rest, "/"):
+		return "", &ShmNameError{name, unix.EINVAL, "a shm name is one '/' and a name without '/', e.g. /my_data (EINVAL)"}
+	case rest == "." || rest == "..":
+		return "", &ShmNameError{name, unix.EINVAL, name + " is not a name: it is a directory (EINVAL)"}
+	case len(rest) > 255:
+		return "", &ShmNameError{name, unix.ENAMETOOLONG, "a shm name has at most 255 characters after the '/' (ENAMETOOLONG)"}
 	}
 	return shmDir + name, nil
 }
@@ -137,13 +193,13 @@ func shmPath(name string) (string, error) {
 // ShmOpen opens a POSIX shared memory object exactly as glibc's shm_open
 // does (engine.md fact 10): openat(AT_FDCWD, "/dev/shm" + name,
 // oflag | O_NOFOLLOW | O_CLOEXEC, mode). A bad name fails like glibc, with
-// EINVAL, without reaching the process.
+// EINVAL or ENAMETOOLONG, without reaching the process.
 func (o ops) ShmOpen(name string, oflag int, mode uint32) (Call, error) {
 	c := Call{Name: "shm_open", Text: ShmOpenOp{name, oflag, mode}.Text()}
-	path, err := shmPath(name)
+	path, err := ShmPath(name)
 	if err != nil {
 		c.Pid = o.r.Pid()
-		c.setResult(negErrno(unix.EINVAL))
+		c.setResult(negErrno(err.(*ShmNameError).Errno))
 		return c, nil
 	}
 	return o.openat(c, unix.AT_FDCWD, path, oflag|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
@@ -175,7 +231,12 @@ func (o ops) unlink(c Call, path string) (Call, error) {
 		req = request{name: c.Name, nr: sysno.unlinkat, args: [6]uint64{sarg(unix.AT_FDCWD)},
 			bufs: []buffer{{arg: 1, data: cstr(path)}}}
 	}
-	return o.call(c, req)
+	abs := resolveIn(o.r.Pid(), unix.AT_FDCWD, path)
+	c, err := o.call(c, req)
+	if c.Done && !c.Failed() {
+		c.Removed = abs
+	}
+	return c, err
 }
 
 // ShmUnlink removes a POSIX shared memory object's name as glibc's
@@ -183,10 +244,10 @@ func (o ops) unlink(c Call, path string) (Call, error) {
 // the maps as "/dev/shm/NAME (deleted)".
 func (o ops) ShmUnlink(name string) (Call, error) {
 	c := Call{Name: "shm_unlink", Text: ShmUnlinkOp{name}.Text()}
-	path, err := shmPath(name)
+	path, err := ShmPath(name)
 	if err != nil {
 		c.Pid = o.r.Pid()
-		c.setResult(negErrno(unix.EINVAL))
+		c.setResult(negErrno(err.(*ShmNameError).Errno))
 		return c, nil
 	}
 	return o.unlink(c, path)

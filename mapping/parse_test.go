@@ -97,7 +97,7 @@ func TestFlagStrings(t *testing.T) {
 		{modeString(0o644), "0644"},
 		{modeString(0), "0"},
 		{dirfdString(unix.AT_FDCWD), "AT_FDCWD"},
-		{cString("tab\there \x7f"), `"tab\there \177"`},
+		{CString("tab\there \x7f"), `"tab\there \177"`},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
@@ -107,12 +107,12 @@ func TestFlagStrings(t *testing.T) {
 }
 
 func TestShmPath(t *testing.T) {
-	if p, err := shmPath("/my_data"); err != nil || p != "/dev/shm/my_data" {
-		t.Errorf("shmPath(/my_data) = %q, %v", p, err)
+	if p, err := ShmPath("/my_data"); err != nil || p != "/dev/shm/my_data" {
+		t.Errorf("ShmPath(/my_data) = %q, %v", p, err)
 	}
-	for _, bad := range []string{"my_data", "/", "/a/b", ""} {
-		if _, err := shmPath(bad); err == nil {
-			t.Errorf("shmPath(%q) accepted a bad name", bad)
+	for _, bad := range []string{"my_data", "/", "/a/b", "", "/.", "/..", "/" + strings.Repeat("x", 256)} {
+		if _, err := ShmPath(bad); err == nil {
+			t.Errorf("ShmPath(%q) accepted a bad name", bad)
 		}
 	}
 }

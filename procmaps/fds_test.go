@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 
 	"github.com/prometheus/procfs"
@@ -394,35 +393,7 @@ func TestReadFDsPermission(t *testing.T) {
 		}
 		return
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The test binary lives in a directory only root may enter: copy it.
-	dir, err := os.MkdirTemp("", "fds-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "fds.test")
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^TestReadFDsPermission$")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), fdsHelperEnv+"="+strconv.Itoa(os.Getpid()))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper as nobody: %v\n%s", err, out)
-	}
+	out := runAsNobody(t, "^TestReadFDsPermission$", fdsHelperEnv+"="+strconv.Itoa(os.Getpid()))
 	if !strings.Contains(string(out), "other: pid ") {
 		t.Errorf("helper output lacks the permission error:\n%s", out)
 	}

@@ -1,9 +1,14 @@
 package procmaps
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/procfs"
 )
@@ -96,4 +101,32 @@ func CheckReadable(root string, pid int) error {
 		}
 	}
 	return err
+}
+
+// ReadState returns the state letter of /proc/<pid>/stat — "R" running, "S"
+// asleep, "D" in uninterruptible sleep, "t" stopped by a tracer, "Z" a
+// zombie — or "" when the process is gone. It reads one small file, for a
+// caller that polls.
+func ReadState(root string, pid int) string {
+	b, err := os.ReadFile(filepath.Join(root, strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return ""
+	}
+	i := bytes.LastIndexByte(b, ')') // the command name may hold anything, ')' included
+	if i < 0 || i+3 > len(b) {
+		return ""
+	}
+	return string(b[i+2 : i+3])
+}
+
+// WaitAsleep waits, at most timeout, until pid is asleep ("S"), and returns
+// its state then ("" when it is gone). A process just started is loading
+// its libraries, and one just let go after an injected call is briefly "R"
+// or "t": its maps or state are not yet what they will stay.
+func WaitAsleep(root string, pid int, timeout time.Duration) string {
+	st := ReadState(root, pid)
+	for deadline := time.Now().Add(timeout); st != "S" && st != "" && time.Now().Before(deadline); st = ReadState(root, pid) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	return st
 }

@@ -328,34 +328,7 @@ func TestReadPagemapPermission(t *testing.T) {
 		}
 		return
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The test binary lives in a directory only root may enter: copy it.
-	dir, err := os.MkdirTemp("", "pagemap-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "pagemap.test")
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^TestReadPagemapPermission$")
-	cmd.Env = append(os.Environ(), pagemapHelperEnv+"="+strconv.Itoa(os.Getpid()))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper as nobody: %v\n%s", err, out)
-	}
+	out := runAsNobody(t, "^TestReadPagemapPermission$", pagemapHelperEnv+"="+strconv.Itoa(os.Getpid()))
 	t.Logf("helper as nobody:\n%s", out)
 	for _, want := range []string{"other: permission", "own: present pfn=0"} {
 		if !strings.Contains(string(out), want) {
@@ -564,4 +537,41 @@ func BenchmarkScanVsRead1GiB(b *testing.B) {
 	if scan > 0 {
 		b.Logf("1 GiB, 8 pages present: read %v, PAGEMAP_SCAN %v (%.1f× faster)", read, scan, float64(read)/float64(scan))
 	}
+}
+
+// runAsNobody runs the tests matching run from a copy of this test binary
+// as user nobody, with env set, and returns their output: how a permission
+// test sees /proc from a process without rights. The binary is copied
+// because go test keeps it in a directory only root may enter.
+func runAsNobody(t *testing.T, run, env string) []byte {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "procmaps-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "procmaps.test")
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run="+run)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper as nobody: %v\n%s", err, out)
+	}
+	return out
 }

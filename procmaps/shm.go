@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -57,6 +58,23 @@ type fileID struct {
 // process that has exited maps nothing; any other error reading a
 // process's maps (such as fs.ErrPermission) is returned.
 func ReadShm(dir string, pids []int, root string) ([]ShmObject, error) {
+	maps := make(map[int][]Mapping)
+	for _, pid := range sortedUnique(pids) {
+		snap, _, err := NewSource(root, pid).Read()
+		if errors.Is(err, ErrNoProcess) || errors.Is(err, ErrNoMappings) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		maps[pid] = snap.Mappings
+	}
+	return ShmObjects(dir, maps)
+}
+
+// ShmObjects is ReadShm for processes whose mappings the caller has read
+// already (a viewer's snapshots): it reads only dir.
+func ShmObjects(dir string, byPid map[int][]Mapping) ([]ShmObject, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -98,15 +116,8 @@ func ReadShm(dir string, pids []int, root string) ([]ShmObject, error) {
 		})
 	}
 
-	for _, pid := range sortedUnique(pids) {
-		snap, _, err := NewSource(root, pid).Read()
-		if errors.Is(err, ErrNoProcess) || errors.Is(err, ErrNoMappings) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range snap.Mappings {
+	for _, pid := range slices.Sorted(maps.Keys(byPid)) {
+		for _, m := range byPid[pid] {
 			if m.Inode == 0 {
 				continue
 			}

@@ -485,3 +485,35 @@ func TestDiffSnapshotsAgrees(t *testing.T) {
 		prev = next
 	}
 }
+
+// TestReadState: a running process is R, a sleeping one S once it has
+// settled, an ended one that nobody reaped Z, a reaped one gone ("").
+func TestReadState(t *testing.T) {
+	busy := exec.Command("sh", "-c", "while :; do :; done")
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { busy.Process.Kill(); busy.Wait() }()
+	if st := ReadState("/proc", busy.Process.Pid); st != "R" {
+		t.Errorf("a busy loop's state %q, want R (running or runnable)", st)
+	}
+	cmd := exec.Command("sleep", "1000")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	if st := WaitAsleep("/proc", pid, 5*time.Second); st != "S" {
+		t.Errorf("sleep's state %q, want S", st)
+	}
+	cmd.Process.Kill()
+	for deadline := time.Now().Add(3 * time.Second); ReadState("/proc", pid) != "Z" && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if st := ReadState("/proc", pid); st != "Z" {
+		t.Errorf("a killed, unreaped child is %q, want Z", st)
+	}
+	cmd.Wait()
+	if st := ReadState("/proc", pid); st != "" {
+		t.Errorf("a reaped process is %q, want gone", st)
+	}
+}

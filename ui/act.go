@@ -1,18 +1,13 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/sys/unix"
 
 	"mapscope/mapping"
-	"mapscope/mapping/csrc"
 )
 
 // The messages of actions, each tied to the tab it ran in.
@@ -200,29 +195,6 @@ func (m *Model) startAction(keystroke string) (tea.Cmd, string) {
 // fail puts a message in the status line, as an error.
 func (m *Model) fail(msg string) { m.status, m.statusBad = msg, true }
 
-// startKill handles K: a child or an extra subject ends at once; the
-// subject or an attached process after a question; mapscope never.
-func (m *Model) startKill() (tea.Cmd, string) {
-	p := m.p()
-	switch {
-	case p.exited:
-		m.fail(fmt.Sprintf("pid %d has already exited", p.pid))
-		return nil, "nothing (exited)"
-	case m.opts.Mode == ModeSelf && p.id == 0:
-		m.fail("mapscope will not kill itself: q quits")
-		return nil, "nothing"
-	case p.id != 0:
-		return killCmd(p.id, p.target, p.pid, true), "kill"
-	case m.opts.Mode == ModeLab:
-		m.ask = &confirm{kind: askKill, id: p.id, question: fmt.Sprintf(
-			"Kill the lab subject, pid %d? Its tab stays with its last snapshot.", p.pid)}
-	default:
-		m.ask = &confirm{kind: askKill, id: p.id, question: fmt.Sprintf(
-			"pid %d was not started by mapscope. Send it SIGKILL?", p.pid)}
-	}
-	return nil, "asks to kill"
-}
-
 // onAskKey answers the open question: y does it, anything else cancels.
 func (m Model) onAskKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	ask := m.ask
@@ -312,52 +284,6 @@ func runAction(id int, t mapping.Target, a action) tea.Cmd {
 	return func() tea.Msg { return actionMsg{id: id, act: a, entries: a.run(t)} }
 }
 
-// forkCmd makes t fork.
-func forkCmd(id int, t mapping.Target) tea.Cmd {
-	return func() tea.Msg {
-		child, c, err := t.Fork()
-		return forkMsg{id: id, child: child, call: c, err: err}
-	}
-}
-
-// spawnCmd starts a new subject.
-func spawnCmd(spawn func() (*mapping.Tracee, error)) tea.Cmd {
-	return func() tea.Msg {
-		t, err := spawn()
-		return spawnMsg{t: t, err: err}
-	}
-}
-
-// attachCmd attaches to pid.
-func attachCmd(id, pid int, attach func(int) (mapping.Target, error), keystroke string) tea.Cmd {
-	return func() tea.Msg {
-		t, err := attach(pid)
-		return attachMsg{id: id, t: t, err: err, keystroke: keystroke}
-	}
-}
-
-// killCmd ends a process: Close for one mapscope started or forked (own:
-// Close kills and reaps it), SIGKILL otherwise.
-func killCmd(id int, t mapping.Target, pid int, own bool) tea.Cmd {
-	return func() tea.Msg {
-		if tr, ok := t.(*mapping.Tracee); ok && own {
-			return killMsg{id: id, err: tr.Close()}
-		}
-		return killMsg{id: id, err: unix.Kill(pid, unix.SIGKILL)}
-	}
-}
-
-// maxLog is how many entries the call log keeps.
-const maxLog = 500
-
-// addLog appends entries to the call log.
-func (m *Model) addLog(entries ...logEntry) {
-	m.log = append(m.log, entries...)
-	if n := len(m.log); n > maxLog {
-		m.log = append([]logEntry(nil), m.log[n-maxLog:]...)
-	}
-}
-
 // onAction takes in an action's result: log, status line, what the next
 // form is prefilled from, and an immediate refresh so that the change is
 // highlighted the moment the call returns.
@@ -404,7 +330,7 @@ func (m *Model) rememberOpen(a action, entries []logEntry) {
 	case opAction:
 		open = a.op
 	case mmapFileAction:
-		open = a.open
+		open = a.open // its descriptor is closed again: only the name is kept
 	}
 	switch op := open.(type) {
 	case mapping.OpenOp:
@@ -412,181 +338,13 @@ func (m *Model) rememberOpen(a action, entries []logEntry) {
 	case mapping.ShmOpenOp:
 		m.fctx.lastPath, m.fctx.lastShm = op.Name, true
 	case mapping.CloseOp:
-		if op.FD == m.fctx.lastFD {
+		if op.FD == m.fctx.lastFD && !entries[0].bad {
 			m.fctx.lastFD = -1
 		}
 	}
-	for _, e := range entries {
-		if e.fd >= 0 && !e.bad {
-			m.fctx.lastFD = e.fd
-		}
-		if strings.HasPrefix(e.text, "close("+strconv.Itoa(m.fctx.lastFD)+")") && !e.bad {
-			m.fctx.lastFD = -1
-		}
+	if _, ok := a.(opAction); ok && len(entries) == 1 && entries[0].fd >= 0 && !entries[0].bad {
+		m.fctx.lastFD = entries[0].fd
 	}
-}
-
-// onFork adds the child as a new tab.
-func (m Model) onFork(msg forkMsg) (Model, tea.Cmd) {
-	m.busy = false
-	i := m.procIndex(msg.id)
-	e := entryOf(msg.call, msg.err)
-	if msg.err != nil || msg.child == nil {
-		m.addLog(e)
-		m.fail(e.String() + ": " + e.why)
-		return m, nil
-	}
-	e.result = "= " + strconv.Itoa(msg.child.Pid())
-	m.addLog(e, logEntry{pid: msg.child.Pid(), text: "fork()", result: "= 0", fd: -1})
-	parent := msg.call.Pid
-	n := 0
-	if i >= 0 && m.procs[i].snap != nil {
-		n = len(m.procs[i].snap.Mappings)
-	}
-	j := m.addProc(msg.child.Pid(), "child", parent, msg.child)
-	m.procs[j].reading = true
-	// The console's program of the parent carries on in the child, with
-	// copies of its variables, as after a fork() typed at the console.
-	for _, mc := range m.console.machines {
-		if mc.pids[parent] && mc.m.Adopt(parent, csrc.Adapt(msg.child)) {
-			mc.pids[msg.child.Pid()] = true
-		}
-	}
-	m.status, m.statusBad = fmt.Sprintf("fork() = %d: the child is tab %d (tab switches to it)", msg.child.Pid(), j+1), false
-	m.narr.text = fmt.Sprintf("fork(): the child, pid %d, received a copy of all %d mappings and resumes where the parent was. MAP_SHARED mappings are the same physical pages in both; MAP_PRIVATE ones are copy-on-write: shared until one of them writes, then that page is copied.",
-		msg.child.Pid(), n)
-	m.resize()
-	cmds := []tea.Cmd{readSnapshot(m.procs[j].id, m.procs[j].src), waitExit(m.procs[j].id, msg.child)}
-	if i >= 0 {
-		cmds = append(cmds, m.refresh(i))
-	}
-	return m, tea.Batch(cmds...)
-}
-
-// onSpawn adds a new subject as a tab and shows it.
-func (m Model) onSpawn(msg spawnMsg) (Model, tea.Cmd) {
-	m.busy = false
-	if msg.err != nil {
-		m.fail("cannot start a new subject: " + msg.err.Error())
-		return m, nil
-	}
-	extra := 0
-	for i := range m.procs {
-		if strings.HasPrefix(m.procs[i].role, "process ") {
-			extra++
-		}
-	}
-	j := m.addProc(msg.t.Pid(), "process "+string(rune('B'+extra%25)), 0, msg.t)
-	m.status, m.statusBad = fmt.Sprintf("started pid %d, an unrelated process (tab %d): it shares nothing with the others until it maps the same object", msg.t.Pid(), j+1), false
-	m.resize()
-	return m, tea.Batch(m.switchTo(j), waitExit(m.procs[j].id, msg.t))
-}
-
-// onAttach stores the target of a confirmed attach and runs the action
-// that asked for it; a refusal makes the view read-only, saying why.
-func (m Model) onAttach(msg attachMsg) (Model, tea.Cmd) {
-	i := m.procIndex(msg.id)
-	if i < 0 {
-		return m, nil
-	}
-	if msg.err != nil {
-		m.opts.Mode = ModeReadOnly
-		m.opts.ReadOnlyReason = msg.err.Error()
-		m.opts.Attach = nil
-		m.fail("cannot attach: " + msg.err.Error())
-		return m, nil
-	}
-	p := &m.procs[i]
-	p.target, p.confirmed = msg.t, true
-	m.status, m.statusBad = fmt.Sprintf("attached to pid %d: it keeps running and is detached when mapscope quits", p.pid), false
-	cmd, _ := m.startAction(msg.keystroke)
-	return m, tea.Batch(cmd, waitExit(p.id, msg.t))
-}
-
-// onKill reports the end of a K.
-func (m Model) onKill(msg killMsg) (Model, tea.Cmd) {
-	i := m.procIndex(msg.id)
-	if i < 0 {
-		return m, nil
-	}
-	p := &m.procs[i]
-	if msg.err != nil && !errors.Is(msg.err, unix.ESRCH) {
-		m.fail(fmt.Sprintf("cannot kill pid %d: %v", p.pid, msg.err))
-		return m, nil
-	}
-	m.status, m.statusBad = fmt.Sprintf("pid %d killed; its tab keeps the last snapshot", p.pid), false
-	return m, m.refresh(i)
-}
-
-// logHeight is how many lines the call log panel wants: a title and the
-// last entries, at most logLines.
-func (m *Model) logHeight() int {
-	if len(m.log) == 0 || m.height < 20 {
-		return 0
-	}
-	return 1 + min(len(m.logLines(logLines)), logLines)
-}
-
-// logLines is the most lines the call log shows.
-const logLines = 6
-
-// logLines returns the last n lines of the call log, oldest first, as
-// plain text and whether each is an error.
-func (m *Model) logLines(n int) []logLine {
-	var out []logLine
-	for i := len(m.log) - 1; i >= 0 && len(out) < n; i-- {
-		e := m.log[i]
-		var lines []logLine
-		who := e.label
-		if who == "" {
-			who = strconv.Itoa(e.pid)
-		}
-		lines = append(lines, logLine{who: who, text: e.String(), bad: e.bad, output: e.output})
-		if e.bad && e.why != "" {
-			lines = append(lines, logLine{text: "  " + e.why, note: true})
-		}
-		for _, x := range e.extra {
-			lines = append(lines, logLine{text: "  " + x, note: true})
-		}
-		for j := len(lines) - 1; j >= 0 && len(out) < n; j-- {
-			out = append(out, lines[j])
-		}
-	}
-	for l, r := 0, len(out)-1; l < r; l, r = l+1, r-1 {
-		out[l], out[r] = out[r], out[l]
-	}
-	return out
-}
-
-// logLine is one line of the call log panel.
-type logLine struct {
-	who               string // "811", "parent 811"
-	text              string
-	bad, note, output bool
-}
-
-// logView draws the call log panel: a title rule and the last lines.
-func (m *Model) logView(w, h int) string {
-	st := &m.styles
-	out := []string{rule(st, "call log", w)}
-	for _, l := range m.logLines(h - 1) {
-		var s string
-		switch {
-		case l.note:
-			s = "          " + st.FieldMeaning.Render(printable(l.text))
-		case l.bad:
-			s = " " + st.LogPID.Render("["+l.who+"]") + " " + st.StatusError.Render(printable(l.text))
-		case l.output:
-			s = " " + st.LogPID.Render("["+l.who+"]") + " " + st.FieldValue.Render("» "+printable(l.text))
-		default:
-			s = " " + st.LogPID.Render("["+l.who+"]") + " " + st.Command.Render(printable(l.text))
-		}
-		out = append(out, fitWidth(s, w))
-	}
-	for len(out) < h {
-		out = append(out, fitWidth("", w))
-	}
-	return strings.Join(out[:h], "\n")
 }
 
 // askView draws the open question.
@@ -601,47 +359,4 @@ func (m *Model) askView(w, h int) string {
 		out = append(out, fitWidth("", w))
 	}
 	return strings.Join(out[:h], "\n")
-}
-
-// Created is one file or POSIX shm object an action created.
-type Created struct {
-	Path string // absolute: "/dev/shm/my_data", "/tmp/mapscope-demo.dat"
-	PID  int    // the process whose call created it
-}
-
-// noteObject keeps the list of objects actions created up to date.
-func (m *Model) noteObject(e logEntry) {
-	if e.created != "" {
-		m.created = append(slices.Clone(m.created), Created{Path: e.created, PID: e.pid})
-	}
-	if e.removed != "" {
-		m.created = slices.DeleteFunc(slices.Clone(m.created), func(c Created) bool { return c.Path == e.removed })
-	}
-}
-
-// Created lists the files and shm objects that actions created and did not
-// remove, oldest first: the caller reports them on exit (and removes them
-// unless asked to keep them), since they outlive every process.
-func (m Model) Created() []Created { return slices.Clone(m.created) }
-
-// explainDeath says, in the log and the narration, why a process that a
-// call was just made in died of a memory fault.
-func (m *Model) explainDeath(i int, status string) {
-	if !strings.Contains(status, "SIGSEGV") && !strings.Contains(status, "SIGBUS") {
-		return
-	}
-	p := &m.procs[i]
-	last := ""
-	for j := len(m.log) - 1; j >= 0; j-- {
-		if m.log[j].pid == p.pid {
-			last = m.log[j].text
-			break
-		}
-	}
-	text := fmt.Sprintf("pid %d was %s: it touched memory it no longer may use.", p.pid, status)
-	if last != "" {
-		text += " The last call made in it was " + last + ": did it remove or protect the process's code, stack or data?"
-	}
-	m.addLog(logEntry{pid: p.pid, text: status, bad: true, why: text, fd: -1})
-	m.narr.text = text
 }

@@ -194,30 +194,12 @@ func procMem(t *testing.T, pid int, addr uint64, n int) []byte {
 	return buf
 }
 
-// procState returns the State letter of /proc/<pid>/stat, "" when gone.
-func procState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+3 > len(b) {
-		return ""
-	}
-	return string(b[i+2 : i+3])
-}
+// procState returns the state letter of /proc/<pid>/stat, "" when gone.
+func procState(pid int) string { return procmaps.ReadState("/proc", pid) }
 
 // settledState waits up to 2 s for a process to be asleep (S) and returns
 // its state then: a process just resumed from a call is briefly R or t.
-func settledState(pid int) string {
-	deadline := time.Now().Add(2 * time.Second)
-	st := procState(pid)
-	for st != "S" && st != "" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-		st = procState(pid)
-	}
-	return st
-}
+func settledState(pid int) string { return procmaps.WaitAsleep("/proc", pid, 2*time.Second) }
 
 // statusField returns a field of /proc/<pid>/status.
 func statusField(t *testing.T, pid int, name string) string {
@@ -750,20 +732,7 @@ void* p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 // cursor on the mapping it made), ← goes back by replaying in a fresh
 // subject.
 func TestLessonStepping(t *testing.T) {
-	var spawned []*mapping.Tracee
-	t.Cleanup(func() {
-		for _, s := range spawned {
-			s.Close()
-		}
-	})
-	spawn := func() (*mapping.Tracee, error) {
-		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
-		if err == nil {
-			spawned = append(spawned, tr)
-			settledState(tr.Pid())
-		}
-		return tr, err
-	}
+	spawn := spawner(t)
 	first, err := spawn()
 	if err != nil {
 		t.Skip(err)
@@ -845,20 +814,7 @@ func TestLessonStepping(t *testing.T) {
 // POSIX shm code pasted in the subject, then n starts process B, whose
 // console reads 42 through the same name.
 func TestConsoleProcessB(t *testing.T) {
-	var spawned []*mapping.Tracee
-	t.Cleanup(func() {
-		for _, s := range spawned {
-			s.Close()
-		}
-	})
-	spawn := func() (*mapping.Tracee, error) {
-		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
-		if err == nil {
-			spawned = append(spawned, tr)
-			settledState(tr.Pid())
-		}
-		return tr, err
-	}
+	spawn := spawner(t)
 	a, err := spawn()
 	if err != nil {
 		t.Skip(err)
@@ -908,4 +864,23 @@ func mapsContain(t *testing.T, pid int, addr uint64) bool {
 		t.Fatal(err)
 	}
 	return snap.Find(addr) >= 0
+}
+
+// spawner returns an Options.Spawn that starts settled `sleep infinity`
+// subjects, all closed when the test ends.
+func spawner(t *testing.T) func() (*mapping.Tracee, error) {
+	var spawned []*mapping.Tracee
+	t.Cleanup(func() {
+		for _, s := range spawned {
+			s.Close()
+		}
+	})
+	return func() (*mapping.Tracee, error) {
+		tr, err := mapping.Spawn([]string{"sleep", "infinity"}, nil)
+		if err == nil {
+			spawned = append(spawned, tr)
+			settledState(tr.Pid())
+		}
+		return tr, err
+	}
 }

@@ -4,14 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"mapscope/mapping"
+	"mapscope/mapping/csrc"
 )
 
 // action is what a form, once valid, does in a process. run is called in a
@@ -55,7 +54,8 @@ func (e logEntry) String() string {
 
 // entryOf turns a Call into a log entry.
 func entryOf(c mapping.Call, err error) logEntry {
-	e := logEntry{pid: c.Pid, text: c.Text, result: c.Result(), fd: -1, err: err, narr: explainCall(c)}
+	e := logEntry{pid: c.Pid, text: c.Text, result: c.Result(), fd: -1, err: err, narr: explainCall(c),
+		created: c.Created, removed: c.Removed}
 	switch {
 	case err != nil:
 		e.bad = true
@@ -78,59 +78,7 @@ type opAction struct{ op mapping.Op }
 
 func (a opAction) text() string { return a.op.Text() }
 
-func (a opAction) run(t mapping.Target) []logEntry { return []logEntry{runOp(t, a.op)} }
-
-// runOp runs one operation, noting a file or shm object it creates or a
-// name it removes: mapscope lists what it created when it quits, and
-// removes it unless --keep (kernel persistence is a lesson, litter is not).
-func runOp(t mapping.Target, op mapping.Op) logEntry {
-	path, creates, removes := objectOf(t.Pid(), op)
-	existed := path != "" && exists(path)
-	e := entryOf(op.Run(t))
-	switch {
-	case e.bad || path == "":
-	case creates && !existed && exists(path):
-		e.created = path
-	case removes && !exists(path):
-		e.removed = path
-	}
-	return e
-}
-
-// objectOf returns the absolute path an operation may create (open or
-// shm_open with O_CREAT) or remove (unlink, shm_unlink).
-func objectOf(pid int, op mapping.Op) (path string, creates, removes bool) {
-	switch op := op.(type) {
-	case mapping.OpenOp:
-		return absIn(pid, op.Path), op.Flags&unix.O_CREAT != 0, false
-	case mapping.ShmOpenOp:
-		return "/dev/shm" + op.Name, op.Flags&unix.O_CREAT != 0, false
-	case mapping.UnlinkOp:
-		return absIn(pid, op.Path), false, true
-	case mapping.ShmUnlinkOp:
-		return "/dev/shm" + op.Name, false, true
-	}
-	return "", false, false
-}
-
-// absIn makes path absolute as process pid would resolve it: relative to
-// its working directory.
-func absIn(pid int, path string) string {
-	if strings.HasPrefix(path, "/") {
-		return path
-	}
-	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(cwd, path)
-}
-
-// exists reports whether a name exists (a dangling symlink counts).
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
-}
+func (a opAction) run(t mapping.Target) []logEntry { return []logEntry{entryOf(a.op.Run(t))} }
 
 // fdPlaceholder stands for a descriptor that does not exist yet in a
 // sequence's preview; it is shown as "fd".
@@ -140,10 +88,9 @@ const fdPlaceholder = 987654321
 // object, maps it and closes the descriptor: the mapping remains, which
 // is one of the lecture's points.
 type mmapFileAction struct {
-	open   mapping.Op // OpenOp or ShmOpenOp
-	size   int64      // ftruncate to this size first; 0: leave the size
-	mmap   mapping.MmapOp
-	keepFD bool
+	open mapping.Op // OpenOp or ShmOpenOp
+	size int64      // ftruncate to this size first; 0: leave the size
+	mmap mapping.MmapOp
 }
 
 func (a mmapFileAction) ops(fd int) []mapping.Op {
@@ -153,11 +100,7 @@ func (a mmapFileAction) ops(fd int) []mapping.Op {
 	}
 	m := a.mmap
 	m.FD = fd
-	ops = append(ops, m)
-	if !a.keepFD {
-		ops = append(ops, mapping.CloseOp{FD: fd})
-	}
-	return ops
+	return append(ops, m, mapping.CloseOp{FD: fd})
 }
 
 func (a mmapFileAction) text() string {
@@ -173,7 +116,7 @@ func (a mmapFileAction) text() string {
 }
 
 func (a mmapFileAction) run(t mapping.Target) []logEntry {
-	first := runOp(t, a.open)
+	first := entryOf(a.open.Run(t))
 	out := []logEntry{first}
 	if first.bad {
 		return out
@@ -183,7 +126,7 @@ func (a mmapFileAction) run(t mapping.Target) []logEntry {
 		out = append(out, e)
 		if e.bad {
 			// Stop, but never leave the descriptor open behind a failure.
-			if _, isClose := op.(mapping.CloseOp); !isClose && !a.keepFD && e.err == nil {
+			if _, isClose := op.(mapping.CloseOp); !isClose && e.err == nil {
 				out = append(out, entryOf(mapping.CloseOp{FD: first.fd}.Run(t)))
 			}
 			break
@@ -256,29 +199,32 @@ func (a readAction) run(t mapping.Target) []logEntry {
 func hexDump(addr uint64, data []byte, maxLines int) []string {
 	var lines []string
 	for off := 0; off < len(data) && len(lines) < maxLines; off += 16 {
-		row := data[off:min(off+16, len(data))]
-		var hx, asc strings.Builder
-		for i := range 16 {
-			if i < len(row) {
-				fmt.Fprintf(&hx, "%02x ", row[i])
-				c := row[i]
-				if c < 0x20 || c > 0x7e {
-					c = '.'
-				}
-				asc.WriteByte(c)
-			} else {
-				hx.WriteString("   ")
-			}
-			if i == 7 {
-				hx.WriteByte(' ')
-			}
-		}
-		lines = append(lines, fmt.Sprintf("%012x  %s %s", addr+uint64(off), hx.String(), asc.String()))
+		hx, asc := hexRow(data[off:min(off+16, len(data))], 16)
+		lines = append(lines, fmt.Sprintf("%012x  %s %s", addr+uint64(off), hx, asc))
 	}
 	if n := (len(data) + 15) / 16; n > maxLines {
 		lines = append(lines, fmt.Sprintf("… %d more bytes", len(data)-maxLines*16))
 	}
 	return lines
+}
+
+// hexRow formats up to per bytes as hex ("6d 61 …", padded to per bytes)
+// and as ASCII (non-printable bytes as '.').
+func hexRow(row []byte, per int) (hex, ascii string) {
+	var hx, asc strings.Builder
+	for i := range per {
+		if i < len(row) {
+			fmt.Fprintf(&hx, "%02x ", row[i])
+			c := row[i]
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			asc.WriteByte(c)
+		} else {
+			hx.WriteString("   ")
+		}
+	}
+	return hx.String(), asc.String()
 }
 
 // encodeWrite builds the bytes and C statement of a write of value, typed
@@ -291,7 +237,7 @@ func encodeWrite(addr uint64, kind, value string, count uint64) ([]byte, string,
 		if err != nil {
 			return nil, "", err
 		}
-		return append([]byte(s), 0), fmt.Sprintf("strcpy((char*)%s, %s)", p, quoteC(s)), nil
+		return append([]byte(s), 0), fmt.Sprintf("strcpy((char*)%s, %s)", p, mapping.CString(s)), nil
 	case "char", "int", "long":
 		width := map[string]int{"char": 1, "int": 4, "long": 8}[kind]
 		v, lit, err := parseValue(value, width)
@@ -350,45 +296,12 @@ func parseValue(s string, width int) (uint64, string, error) {
 }
 
 // unquoteC reads a string as typed: either bare text, or a C string
-// literal in double quotes with the usual escapes.
+// literal in double quotes, decoded by the console's own rules.
 func unquoteC(s string) (string, error) {
 	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
 		return s, nil
 	}
-	var b strings.Builder
-	body := s[1 : len(s)-1]
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		if i == len(body) {
-			return "", errors.New("the string ends with a lone backslash")
-		}
-		switch body[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case '0':
-			b.WriteByte(0)
-		case '\\', '"', '\'':
-			b.WriteByte(body[i])
-		default:
-			return "", fmt.Errorf("unknown escape \\%c", body[i])
-		}
-	}
-	return b.String(), nil
-}
-
-// quoteC writes s as a C string literal.
-func quoteC(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`, "\r", `\r`, "\x00", `\0`)
-	return `"` + printable(r.Replace(s)) + `"`
+	return csrc.Unquote(s)
 }
 
 // why explains in one sentence why a call failed, for the errors people

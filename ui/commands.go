@@ -9,7 +9,7 @@ import (
 )
 
 // ExitedMsg tells the viewer that the watched process has exited. Status
-// says how, e.g. "exited (status 0)" or "killed by SIGKILL". The last
+// says how, e.g. "exited with status 0" or "killed by SIGKILL". The last
 // snapshot stays on screen and refreshing stops.
 type ExitedMsg struct {
 	PID    int // the process; 0 means the one mapscope was started on

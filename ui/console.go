@@ -179,35 +179,7 @@ func runConsole(mc *consoleMachine) tea.Cmd {
 func (m Model) onConsole(msg consoleMsg) (Model, tea.Cmd) {
 	m.busy = false
 	m.narr.text = ""
-	var cmds []tea.Cmd
-	touched := map[int]uint64{}
-	for _, e := range msg.events {
-		le := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1, created: e.Created}
-		m.noteObject(le)
-		switch e.Kind {
-		case csrc.EvFork:
-			cmds = append(cmds, m.adoptChild(msg.mc, e))
-			continue
-		case csrc.EvCall:
-			if e.Call.Failed() {
-				le.bad, le.why = true, why(e.Call)
-			}
-		case csrc.EvOutput:
-			le.output = true
-		case csrc.EvFault, csrc.EvError:
-			le.bad = true
-		}
-		if e.Addr != 0 {
-			touched[e.Pid] = e.Addr
-		}
-		m.addLog(le)
-	}
-	for i := range m.procs {
-		if a, ok := touched[m.procs[i].pid]; ok {
-			m.procs[i].selectAddr = a
-		}
-		cmds = append(cmds, m.refresh(i))
-	}
+	cmds, _ := m.takeEvents(msg.events, func(e csrc.Event) tea.Cmd { return m.adoptChild(msg.mc, e) })
 	var re *csrc.RuntimeError
 	switch {
 	case errors.As(msg.err, &re):
@@ -231,9 +203,47 @@ func (m *Model) adoptChild(mc *consoleMachine, e csrc.Event) tea.Cmd {
 		return nil
 	}
 	mc.pids[tr.Pid()] = true
-	j := m.addProc(tr.Pid(), "child", e.Pid, tr)
-	m.procs[j].reading = true
-	return tea.Batch(readSnapshot(m.procs[j].id, m.procs[j].src), waitExit(m.procs[j].id, tr))
+	_, cmd := m.openTab(tr, "child", e.Pid)
+	return cmd
+}
+
+// takeEvents takes in what a C program did (at the console or in a lesson
+// step): log lines, the objects it created, a tab for each child it forked
+// (onFork), the cursor on the mapping it last touched in each process, and
+// a refresh of every tab. It returns the commands and the process of the
+// last event.
+func (m *Model) takeEvents(evs []csrc.Event, onFork func(csrc.Event) tea.Cmd) (cmds []tea.Cmd, lastPid int) {
+	touched := map[int]uint64{}
+	for _, e := range evs {
+		if e.Kind == csrc.EvFork {
+			cmds = append(cmds, onFork(e))
+			continue
+		}
+		le := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1, created: e.Call.Created, removed: e.Call.Removed}
+		switch e.Kind {
+		case csrc.EvCall:
+			if e.Call.Failed() {
+				le.bad, le.why = true, why(e.Call)
+			}
+		case csrc.EvOutput:
+			le.output = true
+		case csrc.EvFault, csrc.EvError:
+			le.bad = true
+		}
+		if e.Addr != 0 {
+			touched[e.Pid] = e.Addr
+		}
+		lastPid = e.Pid
+		m.noteObject(le)
+		m.addLog(le)
+	}
+	for i := range m.procs {
+		if a, ok := touched[m.procs[i].pid]; ok {
+			m.procs[i].selectAddr = a
+		}
+		cmds = append(cmds, m.refresh(i))
+	}
+	return cmds, lastPid
 }
 
 // browseHistory moves through the statements run before.

@@ -31,9 +31,8 @@ type detailPane struct {
 	again   bool   // another read was asked for while it was
 	seq     int    // number of the latest read
 
-	pages    *pagesData // the selected mapping's pagemap and memory
-	memOff   uint64     // where the memory view starts, from the mapping's start
-	memMoved bool       // the user moved it: keep it where it is
+	pages  *pagesData // the selected mapping's pagemap and memory
+	memOff uint64     // where the memory view starts, from the mapping's start
 }
 
 // SetSize sets the pane's outer size and where it sits.

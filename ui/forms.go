@@ -265,18 +265,10 @@ func compileMmap(fm *form) action {
 	}
 }
 
-// checkShmName checks a POSIX shm name as glibc does.
+// checkShmName checks a POSIX shm name as glibc does (mapping.ShmPath).
 func checkShmName(name string) error {
-	if len(name) < 2 || name[0] != '/' || strings.Contains(name[1:], "/") {
-		return fmt.Errorf("a shm name is one '/' and a name without '/', e.g. /my_data")
-	}
-	if len(name) > 256 {
-		return fmt.Errorf("a shm name has at most 255 characters after the '/'")
-	}
-	if name == "/." || name == "/.." {
-		return fmt.Errorf("%s is not a name: it is a directory (EINVAL)", name)
-	}
-	return nil
+	_, err := mapping.ShmPath(name)
+	return err
 }
 
 // lifeline warns when the selected mapping is one the process cannot live

@@ -105,7 +105,6 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if step == pageSize {
 			action = map[bool]string{true: "memory: previous page", false: "memory: next page"}[key.Matches(msg, k.MemPageBack)]
 		}
-		m.detail.memMoved = true
 		cmd = m.requestSmapsNow()
 	case key.Matches(msg, k.Filter):
 		m.editing = true
@@ -183,11 +182,6 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		cmd, action = spawnCmd(m.opts.Spawn), "new subject"
 	case m.isAction(msg.String()):
 		cmd, action = m.startAction(msg.String())
-	default:
-		if b, ok := k.disabledAction(msg.String()); ok {
-			m.status = actionName(b) + " is not in this version of mapscope yet"
-			action = actionName(b) + " (off)"
-		}
 	}
 	m.echo = echo(msg, action)
 	return m, tea.Batch(cmd, m.selectionMoved(before))

@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"slices"
-	"strings"
-
 	"charm.land/bubbles/v2/key"
 )
 
@@ -148,21 +145,4 @@ func (k KeyMap) actions() []key.Binding {
 		k.Console, k.NextProcess, k.PrevProcess, k.Split, k.Lessons,
 		k.StepNext, k.StepPrev, k.Narration,
 	}
-}
-
-// disabledAction returns the binding of a disabled action that keystroke
-// would trigger if it were enabled.
-func (k KeyMap) disabledAction(keystroke string) (key.Binding, bool) {
-	for _, b := range k.actions() {
-		if !b.Enabled() && slices.Contains(b.Keys(), keystroke) {
-			return b, true
-		}
-	}
-	return key.Binding{}, false
-}
-
-// actionName is a binding's description without the trailing "…" that
-// says a form will open.
-func actionName(b key.Binding) string {
-	return strings.TrimSuffix(b.Help().Desc, "…")
 }

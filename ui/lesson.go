@@ -26,16 +26,10 @@ type lessonState struct {
 // lessonMsg is the result of running lesson steps.
 type lessonMsg struct {
 	runner *lessons.Runner
-	events []lessonEvent
+	events []csrc.Event
 	done   int // steps done after this run
 	err    error
 	replay bool // the steps were replayed in fresh subjects (going back)
-}
-
-// lessonEvent is an event of a lesson step, with the process letter.
-type lessonEvent struct {
-	process string
-	e       csrc.Event
 }
 
 // narration is the sentence on what just happened, and the lesson step.
@@ -190,13 +184,13 @@ func (m *Model) backLesson() (tea.Cmd, string) {
 // steps done) in a command.
 func runLesson(r *lessons.Runner, upto int, replay bool) tea.Cmd {
 	return func() tea.Msg {
-		var evs []lessonEvent
+		var evs []csrc.Event
 		var err error
 		if replay {
 			err = r.Start("A")
 		}
+		r.SetEvents(func(_ string, e csrc.Event) { evs = append(evs, e) })
 		for r.Next() < upto && err == nil {
-			r.SetEvents(func(process string, e csrc.Event) { evs = append(evs, lessonEvent{process, e}) })
 			_, err = r.Step(context.Background())
 		}
 		r.SetEvents(nil)
@@ -223,47 +217,19 @@ func (m Model) onLesson(msg lessonMsg) (Model, tea.Cmd) {
 		if m.procIndexByPID(tr.Pid()) >= 0 {
 			continue // the lab subject: it has its tab
 		}
-		j := m.addProc(tr.Pid(), "lesson "+letter, 0, tr)
-		m.procs[j].reading = true
-		cmds = append(cmds, readSnapshot(m.procs[j].id, m.procs[j].src), waitExit(m.procs[j].id, tr))
+		_, cmd := m.openTab(tr, "lesson "+letter, 0)
+		cmds = append(cmds, cmd)
 	}
-	touched := map[int]uint64{}
-	lastPid := 0
-	for _, le := range msg.events {
-		e := le.e
-		if e.Kind == csrc.EvFork {
-			if tr, ok := csrc.Target(e.Child).(*mapping.Tracee); ok {
-				m.lesson.pids[tr.Pid()] = true
-				j := m.addProc(tr.Pid(), "child", e.Pid, tr)
-				m.procs[j].reading = true
-				cmds = append(cmds, readSnapshot(m.procs[j].id, m.procs[j].src), waitExit(m.procs[j].id, tr))
-			}
-			continue
+	more, lastPid := m.takeEvents(msg.events, func(e csrc.Event) tea.Cmd {
+		tr, ok := csrc.Target(e.Child).(*mapping.Tracee)
+		if !ok {
+			return nil
 		}
-		entry := logEntry{pid: e.Pid, label: e.Label, text: e.Text, fd: -1, created: e.Created}
-		m.noteObject(entry)
-		switch e.Kind {
-		case csrc.EvCall:
-			if e.Call.Failed() {
-				entry.bad, entry.why = true, why(e.Call)
-			}
-		case csrc.EvOutput:
-			entry.output = true
-		case csrc.EvFault, csrc.EvError:
-			entry.bad = true
-		}
-		if e.Addr != 0 {
-			touched[e.Pid] = e.Addr
-		}
-		lastPid = e.Pid
-		m.addLog(entry)
-	}
-	for i := range m.procs {
-		if a, ok := touched[m.procs[i].pid]; ok {
-			m.procs[i].selectAddr = a
-		}
-		cmds = append(cmds, m.refresh(i))
-	}
+		m.lesson.pids[tr.Pid()] = true
+		_, cmd := m.openTab(tr, "child", e.Pid)
+		return cmd
+	})
+	cmds = append(cmds, more...)
 	// Show the process the step ran in.
 	if lastPid != 0 {
 		if i := m.procIndexByPID(lastPid); i >= 0 && i != m.cur {

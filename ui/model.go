@@ -229,35 +229,38 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m = m.onSplitPages(msg)
 	case panelsMsg:
 		m.onPanels(msg)
-	case tea.PasteMsg:
-		switch {
-		case m.form != nil:
-			cmd = m.form.update(msg)
-		case m.console.open:
-			m, cmd = m.onConsolePaste(msg)
-		case m.editing:
-			m.input, cmd = m.input.Update(msg)
-			m.setFilter(m.input.Value())
-		}
 	case tea.KeyPressMsg:
 		m, cmd = m.onKey(msg)
 	case tea.MouseClickMsg:
 		m, cmd = m.onClick(msg.Mouse())
 	case tea.MouseWheelMsg:
 		m, cmd = m.onWheel(msg.Mouse())
-	default:
-		switch {
-		case m.form != nil: // a paste, the cursor's own messages
-			cmd = m.form.update(msg)
-		case m.editing:
-			m.input, cmd = m.input.Update(msg)
-			m.setFilter(m.input.Value())
-		}
+	default: // a paste, a cursor's blink: for whatever has the keyboard
+		m, cmd = m.toInput(msg)
 	}
 	// A form, a question, the call log or the tab bar may have come or
 	// gone: lay the screen out again (it costs a few comparisons).
 	m.resize()
 	m.syncDetail()
+	return m, cmd
+}
+
+// toInput hands a message that is not a key (a paste, a cursor blink) to
+// the input that has the keyboard: the form, the console or the filter.
+func (m Model) toInput(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch {
+	case m.form != nil:
+		cmd = m.form.update(msg)
+	case m.console.open:
+		if paste, ok := msg.(tea.PasteMsg); ok {
+			return m.onConsolePaste(paste)
+		}
+		m.console.input, cmd = m.console.input.Update(msg)
+	case m.editing:
+		m.input, cmd = m.input.Update(msg)
+		m.setFilter(m.input.Value())
+	}
 	return m, cmd
 }
 
@@ -303,7 +306,11 @@ func (m Model) onSnapshot(msg snapshotMsg) (Model, tea.Cmd) {
 		again = m.refresh(i)
 	}
 	if m.split.on && (p.id == m.split.left || p.id == m.split.right) {
-		m.syncSplit()
+		if msg.changed {
+			m.syncSplit()
+		}
+		// The pages change without the maps changing (a write copies a
+		// page): read them at every refresh.
 		again = tea.Batch(again, m.requestSplitPages())
 	}
 	if i != m.cur {
@@ -438,7 +445,7 @@ func (m *Model) requestSmaps() tea.Cmd {
 	m.detail.seq++
 	auto := m.detail.pages == nil || m.detail.pages.start != mp.Start
 	if auto {
-		m.detail.memOff, m.detail.memMoved = 0, false
+		m.detail.memOff = 0
 	}
 	p := m.p()
 	return tea.Batch(readSmaps(m.opts.Root, p.pid, mp.Start, m.detail.seq),

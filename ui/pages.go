@@ -31,6 +31,7 @@ type pagesData struct {
 	memOff    uint64
 	peek      mapping.Peek
 	peekErr   error
+	softDirty bool // the kernel tracks soft-dirty pages (detected once, in a command)
 }
 
 // pagesMsg carries a fresh pagesData.
@@ -46,7 +47,7 @@ type pagesMsg struct {
 func readPages(root string, pid int, t mapping.Target, mp procmaps.Mapping, off uint64, auto bool, seq int) tea.Cmd {
 	return func() tea.Msg {
 		n := int(min(mp.Size()/pageSize, maxStripPages))
-		d := pagesData{start: mp.Start, truncated: mp.Size()/pageSize > maxStripPages}
+		d := pagesData{start: mp.Start, truncated: mp.Size()/pageSize > maxStripPages, softDirty: procmaps.SoftDirtySupported()}
 		d.pages, d.err = procmaps.ReadPagemap(root, pid, mp.Start, n)
 		if auto {
 			off = 0
@@ -239,7 +240,7 @@ func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
 	out = append(out, flow(legend, "  ", w)...)
 	c := countPages(d.pages)
 	sd := "soft-dirty: not tracked by this kernel"
-	if procmaps.SoftDirtySupported() {
+	if d.softDirty {
 		sd = "soft-dirty " + strconv.Itoa(c.softDirty)
 	}
 	counts := []string{fmt.Sprintf("%d of %d present", c.present, c.total), fmt.Sprintf("%d private", c.n[pkOwn]),
@@ -305,21 +306,8 @@ func memLines(st *Styles, d *pagesData, mp *procmaps.Mapping, w int) []string {
 			}
 			continue
 		}
-		row := pk.Data[off:min(off+per, len(pk.Data))]
-		var hx, asc strings.Builder
-		for i := range per {
-			if i < len(row) {
-				fmt.Fprintf(&hx, "%02x ", row[i])
-				c := row[i]
-				if c < 0x20 || c > 0x7e {
-					c = '.'
-				}
-				asc.WriteByte(c)
-			} else {
-				hx.WriteString("   ")
-			}
-		}
-		line := st.FieldKey.Render(fmt.Sprintf("+%05x  ", addr-base)) + st.FieldValue.Render(hx.String()) + st.FieldMeaning.Render(asc.String())
+		hx, asc := hexRow(pk.Data[off:min(off+per, len(pk.Data))], per)
+		line := st.FieldKey.Render(fmt.Sprintf("+%05x  ", addr-base)) + st.FieldValue.Render(hx) + st.FieldMeaning.Render(asc)
 		out = append(out, truncate(line, w))
 	}
 	var f *mapping.Fault

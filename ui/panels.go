@@ -46,16 +46,18 @@ func (m *Model) requestPanels() tea.Cmd {
 	}
 	m.panels.reading = true
 	root, shm, fds, pid := m.opts.Root, m.panels.shm, m.panels.fds, m.p().pid
-	var pids []int
+	// Who maps what comes from the tabs' own snapshots, not a second read
+	// of every process's maps.
+	byPid := map[int][]procmaps.Mapping{}
 	for i := range m.procs {
-		if !m.procs[i].exited {
-			pids = append(pids, m.procs[i].pid)
+		if p := &m.procs[i]; !p.exited && p.snap != nil {
+			byPid[p.pid] = p.snap.Mappings
 		}
 	}
 	return func() tea.Msg {
 		msg := panelsMsg{pid: pid}
 		if shm {
-			msg.shm, msg.shmErr = procmaps.ReadShm(shmDir, pids, root)
+			msg.shm, msg.shmErr = procmaps.ShmObjects(shmDir, byPid)
 		}
 		if fds {
 			msg.fds, msg.fdErr = procmaps.ReadFDs(root, pid)

@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/sys/unix"
 
 	"mapscope/mapping"
+	"mapscope/mapping/csrc"
 	"mapscope/procmaps"
 )
 
@@ -33,7 +36,6 @@ type proc struct {
 	exitStatus string
 	hl         highlights
 	selectAddr uint64 // select the mapping at this address when it appears
-	confirmed  bool   // the user agreed to act on this attached process
 }
 
 // addProc adds a tab for pid and returns its index.
@@ -45,6 +47,14 @@ func (m *Model) addProc(pid int, role string, parent int, t mapping.Target) int 
 	})
 	m.nextID++
 	return len(m.procs) - 1
+}
+
+// openTab adds a tab for a process mapscope traces (a forked child, a new
+// subject) and starts reading it and waiting for its end.
+func (m *Model) openTab(t *mapping.Tracee, role string, parent int) (int, tea.Cmd) {
+	j := m.addProc(t.Pid(), role, parent, t)
+	m.procs[j].reading = true
+	return j, tea.Batch(readSnapshot(m.procs[j].id, m.procs[j].src), waitExit(m.procs[j].id, t))
 }
 
 // p is the tab on screen.
@@ -96,7 +106,11 @@ func (m *Model) switchTo(i int) tea.Cmd {
 	}
 	m.rebuildRows()
 	m.detail.smaps = nil
-	return tea.Batch(m.refresh(i), m.selectionMoved(before), m.requestSmapsNow())
+	var read tea.Cmd
+	if !m.p().reading { // a read in flight will do
+		read = m.refresh(i)
+	}
+	return tea.Batch(read, m.selectionMoved(before), m.requestSmapsNow())
 }
 
 // requestSmapsNow reads the selected mapping's smaps even if the selection
@@ -173,14 +187,177 @@ func waitExit(id int, t mapping.Target) tea.Cmd {
 	return func() tea.Msg {
 		<-tr.Done()
 		st, _ := tr.Exited()
-		return exitedMsg{id: id, status: describeExit(st)}
+		return exitedMsg{id: id, status: st.String()}
 	}
 }
 
-// describeExit says how a process ended, as the header shows it.
-func describeExit(st mapping.ExitStatus) string {
-	if st.Signal != 0 {
-		return st.String()
+// startKill handles K: a child or an extra subject ends at once; the
+// subject or an attached process after a question; mapscope never.
+func (m *Model) startKill() (tea.Cmd, string) {
+	p := m.p()
+	switch {
+	case p.exited:
+		m.fail(fmt.Sprintf("pid %d has already exited", p.pid))
+		return nil, "nothing (exited)"
+	case m.opts.Mode == ModeSelf && p.id == 0:
+		m.fail("mapscope will not kill itself: q quits")
+		return nil, "nothing"
+	case p.id != 0:
+		return killCmd(p.id, p.target, p.pid, true), "kill"
+	case m.opts.Mode == ModeLab:
+		m.ask = &confirm{kind: askKill, id: p.id, question: fmt.Sprintf(
+			"Kill the lab subject, pid %d? Its tab stays with its last snapshot.", p.pid)}
+	default:
+		m.ask = &confirm{kind: askKill, id: p.id, question: fmt.Sprintf(
+			"pid %d was not started by mapscope. Send it SIGKILL?", p.pid)}
 	}
-	return fmt.Sprintf("exited (status %d)", st.Code)
+	return nil, "asks to kill"
+}
+
+// forkCmd makes t fork.
+func forkCmd(id int, t mapping.Target) tea.Cmd {
+	return func() tea.Msg {
+		child, c, err := t.Fork()
+		return forkMsg{id: id, child: child, call: c, err: err}
+	}
+}
+
+// spawnCmd starts a new subject.
+func spawnCmd(spawn func() (*mapping.Tracee, error)) tea.Cmd {
+	return func() tea.Msg {
+		t, err := spawn()
+		return spawnMsg{t: t, err: err}
+	}
+}
+
+// attachCmd attaches to pid.
+func attachCmd(id, pid int, attach func(int) (mapping.Target, error), keystroke string) tea.Cmd {
+	return func() tea.Msg {
+		t, err := attach(pid)
+		return attachMsg{id: id, t: t, err: err, keystroke: keystroke}
+	}
+}
+
+// killCmd ends a process: Close for one mapscope started or forked (own:
+// Close kills and reaps it), SIGKILL otherwise.
+func killCmd(id int, t mapping.Target, pid int, own bool) tea.Cmd {
+	return func() tea.Msg {
+		if tr, ok := t.(*mapping.Tracee); ok && own {
+			return killMsg{id: id, err: tr.Close()}
+		}
+		return killMsg{id: id, err: unix.Kill(pid, unix.SIGKILL)}
+	}
+}
+
+// onFork adds the child as a new tab.
+func (m Model) onFork(msg forkMsg) (Model, tea.Cmd) {
+	m.busy = false
+	i := m.procIndex(msg.id)
+	e := entryOf(msg.call, msg.err)
+	if msg.err != nil || msg.child == nil {
+		m.addLog(e)
+		m.fail(e.String() + ": " + e.why)
+		return m, nil
+	}
+	e.result = "= " + strconv.Itoa(msg.child.Pid())
+	m.addLog(e, logEntry{pid: msg.child.Pid(), text: "fork()", result: "= 0", fd: -1})
+	parent := msg.call.Pid
+	n := 0
+	if i >= 0 && m.procs[i].snap != nil {
+		n = len(m.procs[i].snap.Mappings)
+	}
+	j, open := m.openTab(msg.child, "child", parent)
+	// The console's program of the parent carries on in the child, with
+	// copies of its variables, as after a fork() typed at the console.
+	for _, mc := range m.console.machines {
+		if mc.pids[parent] && mc.m.Adopt(parent, csrc.Adapt(msg.child)) {
+			mc.pids[msg.child.Pid()] = true
+		}
+	}
+	m.status, m.statusBad = fmt.Sprintf("fork() = %d: the child is tab %d (tab switches to it)", msg.child.Pid(), j+1), false
+	m.narr.text = fmt.Sprintf("fork(): the child, pid %d, received a copy of all %d mappings and resumes where the parent was. MAP_SHARED mappings are the same physical pages in both; MAP_PRIVATE ones are copy-on-write: shared until one of them writes, then that page is copied.",
+		msg.child.Pid(), n)
+	m.resize()
+	cmds := []tea.Cmd{open}
+	if i >= 0 {
+		cmds = append(cmds, m.refresh(i))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// onSpawn adds a new subject as a tab and shows it.
+func (m Model) onSpawn(msg spawnMsg) (Model, tea.Cmd) {
+	m.busy = false
+	if msg.err != nil {
+		m.fail("cannot start a new subject: " + msg.err.Error())
+		return m, nil
+	}
+	extra := 0
+	for i := range m.procs {
+		if strings.HasPrefix(m.procs[i].role, "process ") {
+			extra++
+		}
+	}
+	j, open := m.openTab(msg.t, "process "+string(rune('B'+extra%25)), 0)
+	m.status, m.statusBad = fmt.Sprintf("started pid %d, an unrelated process (tab %d): it shares nothing with the others until it maps the same object", msg.t.Pid(), j+1), false
+	m.resize()
+	return m, tea.Batch(open, m.switchTo(j))
+}
+
+// onAttach stores the target of a confirmed attach and runs the action
+// that asked for it; a refusal makes the view read-only, saying why.
+func (m Model) onAttach(msg attachMsg) (Model, tea.Cmd) {
+	i := m.procIndex(msg.id)
+	if i < 0 {
+		return m, nil
+	}
+	if msg.err != nil {
+		m.opts.Mode = ModeReadOnly
+		m.opts.ReadOnlyReason = msg.err.Error()
+		m.opts.Attach = nil
+		m.fail("cannot attach: " + msg.err.Error())
+		return m, nil
+	}
+	p := &m.procs[i]
+	p.target = msg.t
+	m.status, m.statusBad = fmt.Sprintf("attached to pid %d: it keeps running and is detached when mapscope quits", p.pid), false
+	cmd, _ := m.startAction(msg.keystroke)
+	return m, tea.Batch(cmd, waitExit(p.id, msg.t))
+}
+
+// onKill reports the end of a K.
+func (m Model) onKill(msg killMsg) (Model, tea.Cmd) {
+	i := m.procIndex(msg.id)
+	if i < 0 {
+		return m, nil
+	}
+	p := &m.procs[i]
+	if msg.err != nil && !errors.Is(msg.err, unix.ESRCH) {
+		m.fail(fmt.Sprintf("cannot kill pid %d: %v", p.pid, msg.err))
+		return m, nil
+	}
+	m.status, m.statusBad = fmt.Sprintf("pid %d killed; its tab keeps the last snapshot", p.pid), false
+	return m, m.refresh(i)
+}
+
+// explainDeath says, in the log and the narration, why a process that a
+// call was just made in died of a memory fault.
+func (m *Model) explainDeath(i int, status string) {
+	if !strings.Contains(status, "SIGSEGV") && !strings.Contains(status, "SIGBUS") {
+		return
+	}
+	p := &m.procs[i]
+	last := ""
+	for j := len(m.log) - 1; j >= 0; j-- {
+		if m.log[j].pid == p.pid {
+			last = m.log[j].text
+			break
+		}
+	}
+	text := fmt.Sprintf("pid %d was %s: it touched memory it no longer may use.", p.pid, status)
+	if last != "" {
+		text += " The last call made in it was " + last + ": did it remove or protect the process's code, stack or data?"
+	}
+	m.addLog(logEntry{pid: p.pid, text: status, bad: true, why: text, fd: -1})
+	m.narr.text = text
 }

@@ -22,7 +22,6 @@ type splitView struct {
 	seq         int
 	prevShared  map[int]bool // pages of the selected mapping shared at the last read
 	prevStart   uint64
-	narrate     string
 }
 
 // splitRow is one address range: the mapping each side has there (nil when
@@ -225,9 +224,8 @@ func (m Model) onSplitPages(msg splitPagesMsg) Model {
 		}
 		if len(copied) > 0 {
 			l, r := m.sides()
-			m.split.narrate = fmt.Sprintf("Page %s of this mapping is no longer shared: one process wrote to it, so the kernel copied it to a frame of its own (copy-on-write). Until then pid %d and pid %d read the same physical page.",
+			m.narr.text = fmt.Sprintf("Page %s of this mapping is no longer shared: one process wrote to it, so the kernel copied it to a frame of its own (copy-on-write). Until then pid %d and pid %d read the same physical page.",
 				strings.Join(copied, ", "), l.pid, r.pid)
-			m.narr.text = m.split.narrate
 		}
 	}
 	m.split.prevShared, m.split.prevStart = now, sp.start

@@ -1,11 +1,10 @@
 package csrc
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/token"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -62,15 +61,11 @@ func init() {
 			if len(a) == 3 {
 				mode = uint32(a[2].n)
 			}
-			path, flags := ev.cString(a[0], c.pos), int(a[1].int64())
-			ev.mayCreate(flags, ev.absPath(path))
-			return ev.sys(c, 0)(ev.p.p.Open(path, flags, mode))
+			return ev.sys(c, 0)(ev.p.p.Open(ev.cString(a[0], c.pos), int(a[1].int64()), mode))
 		}},
 		"shm_open": {3, 3, func(ev *evaluator, c *call) value {
 			a := ev.args(c)
-			name, flags := ev.cString(a[0], c.pos), int(a[1].int64())
-			ev.mayCreate(flags, "/dev/shm"+name)
-			return ev.sys(c, 0)(ev.p.p.ShmOpen(name, flags, uint32(a[2].n)))
+			return ev.sys(c, 0)(ev.p.p.ShmOpen(ev.cString(a[0], c.pos), int(a[1].int64()), uint32(a[2].n)))
 		}},
 		"shm_unlink": {1, 1, func(ev *evaluator, c *call) value {
 			return ev.sys(c, 0)(ev.p.p.ShmUnlink(ev.cString(ev.args(c)[0], c.pos)))
@@ -121,7 +116,7 @@ func init() {
 		"strcpy": {2, 2, func(ev *evaluator, c *call) value {
 			a := ev.args(c)
 			s := ev.cString(a[1], c.pos)
-			ev.write(a[0], append([]byte(s), 0), c.pos, fmt.Sprintf("strcpy((char*)0x%x, %s)", a[0].n, quote(s)))
+			ev.write(a[0], append([]byte(s), 0), c.pos, fmt.Sprintf("strcpy((char*)0x%x, %s)", a[0].n, mapping.CString(s)))
 			return a[0]
 		}},
 		"memset": {3, 3, func(ev *evaluator, c *call) value {
@@ -219,26 +214,14 @@ func (ev *evaluator) args(c *call) []value {
 // this process. addr is an address the call touched (0: none).
 func (ev *evaluator) sys(c *call, addr uint64) func(mapping.Call, error) value {
 	return func(call mapping.Call, err error) value {
-		text := call.String()
-		if addr == 0 && call.Name == "mmap" && !call.Failed() {
-			addr = call.Addr()
-		}
 		if call.Name == "mmap" && !call.Failed() {
 			addr = call.Addr()
 		}
 		if err != nil {
-			if !call.Done {
-				text = call.Text + " = ?"
-			}
-			ev.m.emit(ev.p, Event{Kind: EvCall, Text: text, Call: call, Pos: c.pos})
+			ev.m.emit(ev.p, Event{Kind: EvCall, Text: call.String(), Call: call, Pos: c.pos}) // "= ?" when it did not finish
 			ev.fault(c.pos, err)
 		}
-		e := Event{Kind: EvCall, Text: text, Call: call, Addr: addr, Pos: c.pos}
-		if ev.creates != "" && !call.Failed() && exists(ev.creates) {
-			e.Created = ev.creates
-		}
-		ev.creates = ""
-		ev.m.emit(ev.p, e)
+		ev.m.emit(ev.p, Event{Kind: EvCall, Text: call.String(), Call: call, Addr: addr, Pos: c.pos})
 		if call.Failed() {
 			ev.p.errno = call.Errno
 			if call.Name == "mmap" {
@@ -400,7 +383,7 @@ func (ev *evaluator) output(s string) {
 	p := ev.p
 	p.out = append(p.out, s...)
 	for {
-		i := indexByte(p.out, '\n')
+		i := bytes.IndexByte(p.out, '\n')
 		if i < 0 {
 			break
 		}
@@ -412,115 +395,6 @@ func (ev *evaluator) output(s string) {
 	}
 }
 
-// quote writes s as a C string literal.
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, c := range []byte(s) {
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&b, `\%03o`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// printf formats as C's printf does, for %d %i %u %x %X %o %c %s %p %%
-// with flags, width, precision and length modifiers.
-func (ev *evaluator) printf(format string, args []value, pos Pos) string {
-	var b strings.Builder
-	next := func() value {
-		if len(args) == 0 {
-			ev.fail(pos, "printf has fewer arguments than its format asks for")
-		}
-		v := args[0]
-		args = args[1:]
-		return v
-	}
-	for i := 0; i < len(format); i++ {
-		c := format[i]
-		if c != '%' {
-			b.WriteByte(c)
-			continue
-		}
-		j := i + 1
-		for j < len(format) && strings.IndexByte("-+ #0", format[j]) >= 0 {
-			j++
-		}
-		for j < len(format) && format[j] >= '0' && format[j] <= '9' {
-			j++
-		}
-		if j < len(format) && format[j] == '.' {
-			j++
-			for j < len(format) && format[j] >= '0' && format[j] <= '9' {
-				j++
-			}
-		}
-		spec := format[i+1 : j] // flags, width, precision
-		long := false
-		for j < len(format) && strings.IndexByte("hlzjtL", format[j]) >= 0 {
-			if format[j] != 'h' {
-				long = true
-			}
-			j++
-		}
-		if j >= len(format) {
-			ev.fail(pos, "printf format ends in the middle of a %% conversion")
-		}
-		conv := format[j]
-		i = j
-		if len(spec) > 12 {
-			ev.fail(pos, "printf width or precision too long")
-		}
-		switch conv {
-		case '%':
-			b.WriteByte('%')
-		case 'd', 'i':
-			v := next()
-			n := v.int64()
-			if !long && !v.t.ptr {
-				n = int64(int32(n))
-			}
-			fmt.Fprintf(&b, "%"+spec+"d", n)
-		case 'u', 'x', 'X', 'o':
-			v := next()
-			n := v.n
-			if !long {
-				n = trunc(uint64(v.int64()), 4)
-			}
-			verb := string(conv)
-			if conv == 'u' {
-				verb = "d" // Go's %d of an unsigned number
-			}
-			fmt.Fprintf(&b, "%"+spec+verb, n)
-		case 'c':
-			fmt.Fprintf(&b, "%"+spec+"c", rune(byte(next().n)))
-		case 's':
-			fmt.Fprintf(&b, "%"+spec+"s", ev.cString(next(), pos))
-		case 'p':
-			v := next()
-			if v.n == 0 && v.s == nil {
-				fmt.Fprintf(&b, "%"+spec+"s", "(nil)")
-			} else {
-				fmt.Fprintf(&b, "%"+spec+"s", "0x"+strconv.FormatUint(v.n, 16))
-			}
-		default:
-			ev.fail(pos, "printf conversion %%%c is not supported (use %%d %%u %%x %%c %%s %%p)", conv)
-		}
-	}
-	return b.String()
-}
-
 // call runs a builtin.
 func (ev *evaluator) call(c *call) value {
 	b, ok := builtins[c.name]
@@ -528,31 +402,4 @@ func (ev *evaluator) call(c *call) value {
 		ev.fail(c.pos, "unknown function %s", c.name)
 	}
 	return b.fn(ev, c)
-}
-
-// mayCreate notes path as what the next call creates, when it has O_CREAT
-// and path does not exist yet.
-func (ev *evaluator) mayCreate(flags int, path string) {
-	ev.creates = ""
-	if flags&unix.O_CREAT != 0 && path != "" && !exists(path) {
-		ev.creates = path
-	}
-}
-
-// absPath resolves path as the process would: relative to its working
-// directory.
-func (ev *evaluator) absPath(path string) string {
-	if strings.HasPrefix(path, "/") {
-		return path
-	}
-	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", ev.p.p.Pid()))
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(cwd, path)
-}
-
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
 }

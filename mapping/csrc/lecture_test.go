@@ -144,7 +144,7 @@ func TestLecturePosixShm(t *testing.T) {
 	a := newSession(t)
 	created := ""
 	for _, e := range a.paste(lectureCreate) {
-		created += e.Created
+		created += e.Call.Created
 	}
 	if created != obj {
 		t.Errorf("the events say %q was created, want %s", created, obj)

@@ -81,8 +81,11 @@ func lex(src string) ([]tok, error) {
 		if firstErr != nil || strings.Contains(msg, "escape") {
 			return
 		}
-		if p.Offset < len(text) && text[p.Offset] == '?' {
+		switch {
+		case p.Offset < len(text) && text[p.Offset] == '?':
 			msg = "the ?: operator is not supported: use if/else"
+		case msg == "illegal rune literal":
+			msg = "a character literal holds one character, e.g. 'A' (text goes in double quotes)"
 		}
 		firstErr = errAt(Pos{p.Line, p.Column}, "%s", msg)
 	}, 0)
@@ -123,8 +126,9 @@ func lex(src string) ([]tok, error) {
 	}
 }
 
-// unquote decodes a C character or string literal (with its quotes).
-func unquote(lit string) (string, error) {
+// Unquote decodes a C character or string literal, quotes included, with
+// C's escapes ('\0', "\x41", "\101", "\n", …).
+func Unquote(lit string) (string, error) {
 	if len(lit) < 2 {
 		return "", fmt.Errorf("bad literal %s", lit)
 	}

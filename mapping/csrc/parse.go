@@ -580,7 +580,7 @@ func (p *parser) primary() expr {
 		return &intLit{pos: t.pos, v: v, t: typ}
 	case token.CHAR:
 		p.next()
-		s, err := unquote(t.lit)
+		s, err := Unquote(t.lit)
 		if err != nil {
 			p.fail(t.pos, "%v", err)
 		}
@@ -592,7 +592,7 @@ func (p *parser) primary() expr {
 		var b strings.Builder
 		for p.is(token.STRING) { // "a" "b" is "ab", as in C
 			st := p.next()
-			s, err := unquote(st.lit)
+			s, err := Unquote(st.lit)
 			if err != nil {
 				p.fail(st.pos, "%v", err)
 			}

@@ -25,8 +25,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 //go:embed c/*.c
@@ -55,8 +57,14 @@ type Lesson struct {
 // by name.
 var order = []string{"tour", "mmap", "protection", "file", "fork", "posix-shm", "anon-shared"}
 
+// all caches All: the lessons are read from the binary once.
+var all = sync.OnceValue(readAll)
+
 // All returns the built-in lessons in lecture order.
-func All() []Lesson {
+func All() []Lesson { return slices.Clone(all()) }
+
+// readAll reads and orders the embedded lessons.
+func readAll() []Lesson {
 	names, _ := fs.Glob(files, "c/*.c")
 	rank := func(n string) int {
 		for i, o := range order {

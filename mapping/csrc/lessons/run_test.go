@@ -155,22 +155,11 @@ func walk(t *testing.T, l Lesson, env []string, checks map[int]stepCheck) {
 // after exec, when it has a dozen mappings of its ~30. Starting never puts
 // it in state S; sleeping (pause or nanosleep) does.
 func waitAsleep(pid int) error {
-	deadline := time.Now().Add(10 * time.Second) // a bound for a hang, not a timing assumption
-	var state string
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return err
-		}
-		if i := bytes.LastIndexByte(b, ')'); i > 0 && len(b) > i+2 {
-			state = string(b[i+2])
-		}
-		if state == "S" {
-			return nil
-		}
-		time.Sleep(time.Millisecond)
+	// 10 s: a bound for a hang, not a timing assumption.
+	if state := procmaps.WaitAsleep("/proc", pid, 10*time.Second); state != "S" {
+		return fmt.Errorf("sleep %d did not fall asleep: its state is %q", pid, state)
 	}
-	return fmt.Errorf("sleep %d did not fall asleep: its state is %q", pid, state)
+	return nil
 }
 
 // environments runs f in the test's environment and in an almost empty
