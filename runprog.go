@@ -52,7 +52,7 @@ func runProgram(cfg config, stdout, stderr io.Writer) int {
 	}
 	// Check the text before any process is started or touched.
 	src = []byte(csrc.FromLog(string(src))) // lines of a log or of an earlier run's output run again
-	if err := csrc.New(nil, nil, csrc.Options{}).Load(string(src)); err != nil {
+	if err := csrc.Check(string(src)); err != nil {
 		fmt.Fprintf(stderr, "mapscope: %s: %v\n", cfg.run, err)
 		return exitUsage
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"mapscope/procmaps"
 )
 
 // This file names the flag and constant values that appear in calls, the way
@@ -65,9 +67,9 @@ var openAccModes = []flagName{
 	{unix.O_RDWR, "O_RDWR"},
 }
 
-// oLargefile is the kernel's value of O_LARGEFILE; x/sys (like glibc on 64-bit
-// systems) defines O_LARGEFILE as 0, but strace shows the bit when it is set.
-var oLargefile = map[string]uint64{"amd64": 0o100000, "arm64": 0o400000}[runtime.GOARCH]
+// oLargefile is the kernel's value of O_LARGEFILE (procmaps.OLargefile):
+// strace shows the bit when it is set.
+var oLargefile = uint64(procmaps.OLargefile)
 
 // openNames lists open flags in the order strace prints them. Composite
 // flags (O_SYNC contains O_DSYNC, O_TMPFILE contains O_DIRECTORY) come before

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"testing"
 
-	"mapscope/procmaps"
-
 	"golang.org/x/sys/unix"
+
+	"mapscope/procmaps"
 )
 
 // pageStates reads the pagemap of n pages at addr in pid: the kernel's

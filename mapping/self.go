@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"mapscope/procmaps"
 )
 
 // ErrForkSelf is returned by Self.Fork.
@@ -154,7 +156,7 @@ func (s *Self) checkAccess(addr uint64, n int, write bool) error {
 	return nil
 }
 
-var pageSize = uint64(os.Getpagesize())
+var pageSize = procmaps.PageSize
 
 func pageRound(n uint64) uint64 { return (n + pageSize - 1) &^ (pageSize - 1) }
 

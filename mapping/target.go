@@ -53,9 +53,6 @@ type Target interface {
 	// WriteMemory writes as the process would; a *Fault reports the
 	// signal the process would have got.
 	WriteMemory(addr uint64, data []byte) (int, error)
-	// Peek reads like ReadMemory but leaves pages that are not present
-	// unread, as zero bytes, so that looking does not make them present.
-	Peek(addr uint64, n int) (Peek, error)
 
 	// Fork makes the process fork; the child is returned as a Tracee.
 	// Self refuses with ErrForkSelf.

@@ -4,7 +4,7 @@
 // ReadPagemap reads /proc/<pid>/pagemap for the pages of one range only:
 // which are present, swapped, exclusive or shared, and their frames
 // (ScanPagemap asks the PAGEMAP_SCAN ioctl for runs instead). ReadFDs
-// lists a process's open file descriptors with their open flags, ReadShm
+// lists a process's open file descriptors with their open flags, ShmObjects
 // the POSIX shared memory namespace with the watched processes that map
 // each object — unlinked ones included, while something still maps them.
 //

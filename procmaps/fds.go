@@ -177,7 +177,7 @@ var openFlags = []openFlag{
 	{"O_ASYNC", unix.O_ASYNC, true},
 	{"O_DIRECT", unix.O_DIRECT, true},
 	{"O_NOATIME", unix.O_NOATIME, true},
-	{"O_LARGEFILE", kernelLargeFile(), false},
+	{"O_LARGEFILE", OLargefile, false},
 	{"O_TMPFILE", unix.O_TMPFILE, true},
 	{"O_DIRECTORY", unix.O_DIRECTORY, false},
 	{"O_NOFOLLOW", unix.O_NOFOLLOW, false},
@@ -190,8 +190,13 @@ var openFlags = []openFlag{
 	{"O_CLOEXEC", unix.O_CLOEXEC, true},
 }
 
-// kernelLargeFile returns the kernel's O_LARGEFILE bit for the
-// architecture (include/uapi/asm-generic/fcntl.h and the arch overrides).
+// OLargefile is the kernel's O_LARGEFILE bit for the architecture
+// (include/uapi/asm-generic/fcntl.h and the arch overrides): x/sys, like
+// glibc on 64-bit systems, defines O_LARGEFILE as 0, yet the kernel sets
+// this bit on every file a 64-bit process opens, and fdinfo and strace
+// show it.
+var OLargefile = kernelLargeFile()
+
 func kernelLargeFile() int {
 	switch runtime.GOARCH {
 	case "arm", "arm64":

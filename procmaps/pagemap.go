@@ -128,8 +128,11 @@ func (s PageState) String() string {
 	return "PageState(" + strconv.Itoa(int(s)) + ")"
 }
 
-// pageSize is the size of a page, which the pagemap has one entry for.
-var pageSize = uint64(os.Getpagesize())
+// PageSize is the size of a page, the unit of every mapping, pagemap entry
+// and protection change.
+var PageSize = uint64(os.Getpagesize())
+
+var pageSize = PageSize // short, inside the package
 
 // pageEntrySize is the size of one pagemap entry in bytes.
 const pageEntrySize = int(unsafe.Sizeof(Page(0)))

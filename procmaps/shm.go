@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -46,34 +47,15 @@ type fileID struct {
 	dev, ino uint64
 }
 
-// ReadShm lists the shared memory objects of the directory dir (normally
-// "/dev/shm") and, for each, which of the processes pids map it, reading
-// their maps under the proc file system mounted at root. Objects that were
-// unlinked but are still mapped by one of pids are listed too, marked
-// Deleted. The list is sorted by name, a live object before a deleted one
-// of the same name.
+// ShmObjects lists the shared memory objects of the directory dir (normally
+// "/dev/shm") and, for each, which of the processes of byPid (mappings by
+// PID, as a viewer's snapshots hold them) map it; it reads only dir.
+// Objects that were unlinked but are still mapped by one of them are listed
+// too, marked Deleted. The list is sorted by name, a live object before a
+// deleted one of the same name.
 //
 // A mapping matches an object of dir by device and inode, whatever path the
-// process sees it under; a deleted one by its path, dir/NAME (deleted). A
-// process that has exited maps nothing; any other error reading a
-// process's maps (such as fs.ErrPermission) is returned.
-func ReadShm(dir string, pids []int, root string) ([]ShmObject, error) {
-	maps := make(map[int][]Mapping)
-	for _, pid := range sortedUnique(pids) {
-		snap, _, err := NewSource(root, pid).Read()
-		if errors.Is(err, ErrNoProcess) || errors.Is(err, ErrNoMappings) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		maps[pid] = snap.Mappings
-	}
-	return ShmObjects(dir, maps)
-}
-
-// ShmObjects is ReadShm for processes whose mappings the caller has read
-// already (a viewer's snapshots): it reads only dir.
+// process sees it under; a deleted one by its path, dir/NAME (deleted).
 func ShmObjects(dir string, byPid map[int][]Mapping) ([]ShmObject, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -85,7 +67,6 @@ func ShmObjects(dir string, byPid map[int][]Mapping) ([]ShmObject, error) {
 	}
 	var objs []ShmObject
 	index := make(map[fileID]int)
-	owners := make(map[uint32]string)
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
 			continue
@@ -98,11 +79,7 @@ func ShmObjects(dir string, byPid map[int][]Mapping) ([]ShmObject, error) {
 			return nil, err
 		}
 		st := fi.Sys().(*syscall.Stat_t)
-		owner, ok := owners[st.Uid]
-		if !ok {
-			owner = userName(st.Uid)
-			owners[st.Uid] = owner
-		}
+		owner := userName(st.Uid)
 		index[fileID{uint64(st.Dev), st.Ino}] = len(objs)
 		objs = append(objs, ShmObject{
 			Name:  "/" + e.Name(),
@@ -172,15 +149,18 @@ func deletedShmName(dir, path string) (name string, ok bool) {
 }
 
 // userName returns the name of the user uid, or uid in decimal.
+// userName reads /etc/passwd (or asks NSS) once per uid for the life of
+// the program: the /dev/shm panel asks at every refresh.
 func userName(uid uint32) string {
-	id := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(id); err == nil {
-		return u.Username
+	if name, ok := userNames.Load(uid); ok {
+		return name.(string)
 	}
-	return id
+	name := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	userNames.Store(uid, name)
+	return name
 }
 
-// sortedUnique returns the PIDs ascending, each once, leaving pids as it is.
-func sortedUnique(pids []int) []int {
-	return slices.Compact(slices.Sorted(slices.Values(pids)))
-}
+var userNames sync.Map // uint32 → string

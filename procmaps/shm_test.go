@@ -138,7 +138,7 @@ func TestShmLifecycle(t *testing.T) {
 	// The test process is watched too, and maps nothing of it.
 	read := func(step string) ShmObject {
 		t.Helper()
-		objs, err := ReadShm("/dev/shm", []int{os.Getpid(), pid}, "/proc")
+		objs, err := readShm("/dev/shm", []int{os.Getpid(), pid}, "/proc")
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
@@ -186,7 +186,7 @@ func TestShmLifecycle(t *testing.T) {
 	}
 
 	s.do("unmap %s %d", addr, size)
-	objs, err := ReadShm("/dev/shm", []int{pid}, "/proc")
+	objs, err := readShm("/dev/shm", []int{pid}, "/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestReadShmDir(t *testing.T) {
 	if err := exited.Run(); err != nil {
 		t.Fatal(err)
 	}
-	objs, err := ReadShm(dir+"/", []int{self, exited.Process.Pid, self}, "/proc")
+	objs, err := readShm(dir+"/", []int{self, exited.Process.Pid, self}, "/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,14 +287,14 @@ func TestReadShmDir(t *testing.T) {
 // TestReadShmErrors: a missing directory is an error that says so, and so
 // is a process whose maps cannot be read; a process that is gone is not.
 func TestReadShmErrors(t *testing.T) {
-	if _, err := ReadShm(filepath.Join(t.TempDir(), "none"), nil, "/proc"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := readShm(filepath.Join(t.TempDir(), "none"), nil, "/proc"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing directory: %v, want fs.ErrNotExist", err)
 	}
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "9", "maps"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadShm(t.TempDir(), []int{8, 9}, root); err == nil || !errors.Is(err, syscall.EISDIR) {
+	if _, err := readShm(t.TempDir(), []int{8, 9}, root); err == nil || !errors.Is(err, syscall.EISDIR) {
 		t.Errorf("unreadable maps: %v, want the read error", err)
 	}
 }
@@ -306,4 +306,26 @@ func TestUserName(t *testing.T) {
 	if got := userName(3999999999); got != "3999999999" {
 		t.Errorf("userName of a UID with no name = %q, want the number", got)
 	}
+}
+
+// readShm is ShmObjects for pids, reading their maps under root: a process
+// that has exited maps nothing; any other error reading maps is returned.
+func readShm(dir string, pids []int, root string) ([]ShmObject, error) {
+	maps := make(map[int][]Mapping)
+	for _, pid := range sortedUnique(pids) {
+		snap, _, err := NewSource(root, pid).Read()
+		if errors.Is(err, ErrNoProcess) || errors.Is(err, ErrNoMappings) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		maps[pid] = snap.Mappings
+	}
+	return ShmObjects(dir, maps)
+}
+
+// sortedUnique returns the PIDs ascending, each once, leaving pids as it is.
+func sortedUnique(pids []int) []int {
+	return slices.Compact(slices.Sorted(slices.Values(pids)))
 }

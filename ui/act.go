@@ -127,7 +127,7 @@ func (m *Model) isAction(keystroke string) bool {
 	k := m.keys
 	for _, b := range []key.Binding{k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read,
 		k.Open, k.Ftruncate, k.Close, k.Unlink, k.Fork, k.Kill, k.Console} {
-		if b.Enabled() && matchesKey(b, keystroke) {
+		if matchesKey(b, keystroke) {
 			return true
 		}
 	}

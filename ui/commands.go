@@ -8,14 +8,6 @@ import (
 	"mapscope/procmaps"
 )
 
-// ExitedMsg tells the viewer that the watched process has exited. Status
-// says how, e.g. "exited with status 0" or "killed by SIGKILL". The last
-// snapshot stays on screen and refreshing stops.
-type ExitedMsg struct {
-	PID    int // the process; 0 means the one mapscope was started on
-	Status string
-}
-
 // snapshotMsg is the result of one refresh: a Source.Read, and when it
 // succeeded, the totals and (when the maps changed) the identity.
 type snapshotMsg struct {

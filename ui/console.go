@@ -132,7 +132,7 @@ func (m Model) submit(src string) (Model, tea.Cmd) {
 	mc := m.machineFor(p)
 	err := mc.m.Load(csrc.FromLog(src)) // a line copied from the log runs its call again
 	var se *csrc.SyntaxError
-	if errors.As(err, &se) && incomplete(se) {
+	if errors.As(err, &se) && se.Incomplete {
 		c.pending = src + "\n"
 		c.input.SetValue("")
 		c.input.Prompt = "…> "
@@ -154,12 +154,6 @@ func (m Model) submit(src string) (Model, tea.Cmd) {
 	m.busy = true
 	m.status, m.statusBad = "running…", false
 	return m, runConsole(mc)
-}
-
-// incomplete reports whether a syntax error only says the text ended too
-// soon: the console then waits for more lines.
-func incomplete(se *csrc.SyntaxError) bool {
-	return strings.Contains(se.Msg, "found the end of the program") || strings.Contains(se.Msg, "never closed")
 }
 
 // runConsole runs what was loaded, collecting the events.
@@ -282,8 +276,10 @@ func (m *Model) complete() {
 		return
 	}
 	names := csrc.Names()
-	if p := m.p(); !p.exited && p.target != nil {
-		names = append(names, m.machineFor(p).m.Variables()...)
+	for _, mc := range m.console.machines { // the program of this process, if it has one
+		if mc.pids[m.p().pid] {
+			names = append(names, mc.m.Variables()...)
+		}
 	}
 	var matches []string
 	for _, n := range names {

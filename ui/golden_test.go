@@ -46,7 +46,7 @@ func TestGolden(t *testing.T) {
 			return press(t, m, "/", "r", "w", "enter")
 		}},
 		{"exited", func(t *testing.T, m Model, clk *clock) Model {
-			m, _ = send(t, m, ExitedMsg{Status: "killed by SIGKILL"})
+			m, _ = send(t, m, exitedMsg{id: 0, status: "killed by SIGKILL"})
 			return m
 		}},
 		{"split_one_process", func(t *testing.T, m Model, clk *clock) Model { return press(t, m, "j", "v") }},

@@ -29,7 +29,7 @@ func (m *Model) helpView(w, h int) string {
 
 // scrollHelp moves the help screen by d lines.
 func (m *Model) scrollHelp(d int) {
-	s := m.screen()
+	s := m.scr
 	n := len(m.helpLines(s.body.w))
 	m.helpTop = min(max(0, m.helpTop+d), max(0, n-s.body.h))
 }
@@ -89,26 +89,19 @@ func blockWidth(b []string) int {
 }
 
 // helpBlocks returns the blocks of the help screen: one per key group
-// with enabled keys, the colour legend, the change markers, and a word on
-// what this build does not do yet.
+// of keys, the colour legend, the change markers, and a word on the
+// actions.
 func (m *Model) helpBlocks() [][]string {
 	st := &m.styles
 	var blocks [][]string
 	for _, g := range m.keys.Groups() {
 		keyW := 0
 		for _, b := range g.Bindings {
-			if b.Enabled() {
-				keyW = max(keyW, ansi.StringWidth(b.Help().Key))
-			}
-		}
-		if keyW == 0 {
-			continue
+			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
 		}
 		block := []string{st.HelpTitle.Render(g.Name)}
 		for _, b := range g.Bindings {
-			if b.Enabled() {
-				block = append(block, st.HelpKey.Render(fitWidth(b.Help().Key, keyW))+"  "+st.HelpDesc.Render(b.Help().Desc))
-			}
+			block = append(block, st.HelpKey.Render(fitWidth(b.Help().Key, keyW))+"  "+st.HelpDesc.Render(b.Help().Desc))
 		}
 		blocks = append(blocks, block)
 	}

@@ -152,8 +152,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.panels.fds = !m.panels.fds
 			action = map[bool]string{true: "fd panel on", false: "fd panel off"}[m.panels.fds]
 		}
-		m.panels.reading = false
-		cmd = m.requestPanels()
+		cmd = m.requestPanels() // (after one in flight, if any: onPanels reads again)
 	case key.Matches(msg, k.Split):
 		cmd, action = m.toggleSplit()
 	case key.Matches(msg, k.Lessons):
@@ -252,7 +251,7 @@ func (m Model) onClick(ms tea.Mouse) (Model, tea.Cmd) {
 	if ms.Button != tea.MouseLeft || m.showHelp {
 		return m, nil
 	}
-	s := m.screen()
+	s := m.scr
 	if s.amap.contains(ms.X, ms.Y) {
 		return m.clickMap(ms.Y - s.amap.y)
 	}
@@ -279,7 +278,7 @@ func (m Model) onWheel(ms tea.Mouse) (Model, tea.Cmd) {
 	case tea.MouseWheelDown:
 		d = step
 	}
-	s := m.screen()
+	s := m.scr
 	switch {
 	case d == 0:
 		return m, nil

@@ -242,7 +242,7 @@ func TestFilterPaste(t *testing.T) {
 
 func TestExitedDetailSaysGone(t *testing.T) {
 	m, _ := fixtureModel(t, 200, 60, Options{})
-	m, _ = send(t, m, ExitedMsg{Status: "exited (status 0)"})
+	m, _ = send(t, m, exitedMsg{id: 0, status: "exited (status 0)"})
 	m, cmd := send(t, m, keyMsg("enter"))
 	if cmd != nil {
 		t.Error("smaps read for a process that is gone")

@@ -22,9 +22,7 @@ type KeyMap struct {
 	// esc clears it.
 	Filter, FilterKeep, FilterClear key.Binding
 
-	// Actions on the watched process (product description §3). The
-	// console, split view and lessons are disabled until they are built;
-	// a disabled binding is left out of help, and pressing it says so.
+	// Actions on the watched process (product description §3).
 	Mmap, Munmap, Mprotect, Msync, Madvise key.Binding
 	Write, Read, Fork, NewSubject          key.Binding
 	Open, Ftruncate, Close, Unlink, Kill   key.Binding
@@ -98,8 +96,7 @@ func DefaultKeyMap() KeyMap {
 }
 
 // Groups returns every binding, grouped and ordered for the help screen and
-// the README's key table. Disabled bindings are included; callers that
-// show only what works check Enabled.
+// the README's key table.
 func (k KeyMap) Groups() []KeyGroup {
 	return []KeyGroup{
 		{Name: "Move", Bindings: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}},
@@ -136,13 +133,3 @@ type filterHelp struct{ k KeyMap }
 func (f filterHelp) ShortHelp() []key.Binding { return []key.Binding{f.k.FilterKeep, f.k.FilterClear} }
 
 func (f filterHelp) FullHelp() [][]key.Binding { return [][]key.Binding{f.ShortHelp()} }
-
-// actions returns the bindings that act on the process.
-func (k KeyMap) actions() []key.Binding {
-	return []key.Binding{
-		k.Mmap, k.Munmap, k.Mprotect, k.Msync, k.Madvise, k.Write, k.Read,
-		k.Fork, k.NewSubject, k.Open, k.Ftruncate, k.Close, k.Unlink, k.Kill,
-		k.Console, k.NextProcess, k.PrevProcess, k.Split, k.Lessons,
-		k.StepNext, k.StepPrev, k.Narration,
-	}
-}

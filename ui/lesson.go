@@ -264,6 +264,10 @@ func (m Model) onMenuKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case "down", "j":
 		m.lesson.menuSel = min(len(all)-1, m.lesson.menuSel+1)
 	case "enter":
+		if m.busy {
+			m.fail("a step or call is still running; choose the lesson when it has returned")
+			return m, nil
+		}
 		m.lesson.menu = false
 		if m.lesson.menuSel < len(all) {
 			m.echo = echo(msg, "lesson "+all[m.lesson.menuSel].Name)

@@ -115,7 +115,9 @@ type Model struct {
 	amap    *addrMap // the address-space map; a pointer: its layout cache outlives copies of the model
 	showMap bool
 
-	lessonUsedFirst bool // a lesson has run in the lab subject: later ones get fresh subjects
+	lessonUsedFirst bool    // a lesson has run in the lab subject: later ones get fresh subjects
+	initCmd         tea.Cmd // what New started that Init must run (a lesson's panels)
+	scr             screen  // the layout, computed once per Update by resize
 }
 
 // New returns the viewer for opts. Nothing is read until the program runs
@@ -156,7 +158,7 @@ func New(opts Options) Model {
 	m.table.empty = fmt.Sprintf("reading %s/%d/maps…", opts.Root, opts.PID)
 	m.applyStyles()
 	if l, ok := lessons.Get(opts.Lesson); ok {
-		m.startLesson(l)
+		m.initCmd = m.startLesson(l)
 	}
 	return m
 }
@@ -164,7 +166,7 @@ func New(opts Options) Model {
 // Init reads the process for the first time and asks the terminal for its
 // background colour.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, readSnapshot(0, m.procs[0].src), waitExit(0, m.procs[0].target))
+	return tea.Batch(tea.RequestBackgroundColor, readSnapshot(0, m.procs[0].src), waitExit(0, m.procs[0].target), m.initCmd)
 }
 
 // applyStyles (re)builds the styles and hands them to the components.
@@ -202,10 +204,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.detail.pages = &d
 			m.detail.memOff = d.memOff
 		}
-	case ExitedMsg:
-		if i := m.procIndexByPID(msg.PID); i >= 0 {
-			m.setExited(i, msg.Status)
-		}
 	case exitedMsg:
 		if i := m.procIndex(msg.id); i >= 0 {
 			m.setExited(i, msg.status)
@@ -228,7 +226,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case splitPagesMsg:
 		m = m.onSplitPages(msg)
 	case panelsMsg:
-		m.onPanels(msg)
+		cmd = m.onPanels(msg)
 	case tea.KeyPressMsg:
 		m, cmd = m.onKey(msg)
 	case tea.MouseClickMsg:
@@ -310,8 +308,11 @@ func (m Model) onSnapshot(msg snapshotMsg) (Model, tea.Cmd) {
 			m.syncSplit()
 		}
 		// The pages change without the maps changing (a write copies a
-		// page): read them at every refresh.
-		again = tea.Batch(again, m.requestSplitPages())
+		// page): read them at every refresh — once, when the left side's
+		// snapshot lands (both sides are refreshed by the same tick).
+		if p.id == m.split.left || msg.changed {
+			again = tea.Batch(again, m.requestSplitPages())
+		}
 	}
 	if i != m.cur {
 		return m, tea.Batch(again, m.nextTick())
@@ -392,7 +393,9 @@ func (m Model) togglePause() (Model, tea.Cmd) {
 	if m.paused {
 		return m, nil
 	}
-	return m, m.refresh(m.cur)
+	// The tab on screen at once; every tab again from the next tick (the
+	// one on screen may have exited and schedule nothing).
+	return m, tea.Batch(m.refresh(m.cur), m.nextTick())
 }
 
 // rebuildRows rebuilds the row list from the snapshot, the ghosts and the
@@ -423,6 +426,7 @@ func (m *Model) setFilter(text string) {
 // resize lays the screen out for the current size.
 func (m *Model) resize() {
 	s := m.screen()
+	m.scr = s
 	m.table.SetSize(s.table.w, s.table.h)
 	m.detail.SetSize(s.detail.w, s.detail.h, s.pane)
 	m.help.SetWidth(max(0, m.width-2))
@@ -449,7 +453,7 @@ func (m *Model) requestSmaps() tea.Cmd {
 	}
 	p := m.p()
 	return tea.Batch(readSmaps(m.opts.Root, p.pid, mp.Start, m.detail.seq),
-		readPages(m.opts.Root, p.pid, p.target, *mp, m.detail.memOff, auto, m.detail.seq))
+		readPages(m.opts.Root, p.pid, *mp, m.detail.memOff, auto, m.detail.seq))
 }
 
 // onSmaps stores a smaps entry and asks again if the selection moved on

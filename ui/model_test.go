@@ -126,7 +126,7 @@ func TestExit(t *testing.T) {
 		msg  tea.Msg
 		want string
 	}{
-		{"ExitedMsg", ExitedMsg{Status: "exited (status 3)"}, "exited (status 3)"},
+		{"exitedMsg", exitedMsg{id: 0, status: "exited (status 3)"}, "exited (status 3)"},
 		{"no process", snapshotMsg{err: fmt.Errorf("pid 4242: %w", procmaps.ErrNoProcess)}, "exited"},
 		{"zombie", snapshotMsg{err: fmt.Errorf("pid 4242: %w", procmaps.ErrNoMappings)}, "exited"},
 	} {

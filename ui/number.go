@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"os"
 	"strconv"
 	"strings"
+
+	"mapscope/procmaps"
 )
 
 // pageSize is the size of a page, the unit of every mapping.
-var pageSize = uint64(os.Getpagesize())
+var pageSize = procmaps.PageSize
 
 // userTop is the end of the user address space on x86_64 with 4-level page
 // tables (and the default on arm64 with 48-bit addresses): no mapping a

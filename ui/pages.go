@@ -32,6 +32,7 @@ type pagesData struct {
 	peek      mapping.Peek
 	peekErr   error
 	softDirty bool // the kernel tracks soft-dirty pages (detected once, in a command)
+	strip     stripCache
 }
 
 // pagesMsg carries a fresh pagesData.
@@ -44,7 +45,7 @@ type pagesMsg struct {
 // without making any page present (engine.md fact 21).
 // With auto, the memory view starts at the first page that holds data
 // (a fresh selection): a view of zeros says little.
-func readPages(root string, pid int, t mapping.Target, mp procmaps.Mapping, off uint64, auto bool, seq int) tea.Cmd {
+func readPages(root string, pid int, mp procmaps.Mapping, off uint64, auto bool, seq int) tea.Cmd {
 	return func() tea.Msg {
 		n := int(min(mp.Size()/pageSize, maxStripPages))
 		d := pagesData{start: mp.Start, truncated: mp.Size()/pageSize > maxStripPages, softDirty: procmaps.SoftDirtySupported()}
@@ -61,11 +62,7 @@ func readPages(root string, pid int, t mapping.Target, mp procmaps.Mapping, off 
 		d.memOff = off
 		if off < mp.Size() {
 			count := int(min(uint64(memRows*16), mp.Size()-off))
-			if t != nil {
-				d.peek, d.peekErr = t.Peek(mp.Start+off, count)
-			} else {
-				d.peek, d.peekErr = mapping.PeekPid(pid, mp.Start+off, count)
-			}
+			d.peek, d.peekErr = mapping.PeekPid(pid, mp.Start+off, count)
 		}
 		return pagesMsg{seq: seq, data: d}
 	}
@@ -196,7 +193,28 @@ var monoLetters = [pkKinds]string{pkNone: "·", pkOwn: "P", pkCOW: "C", pkFile: 
 
 // stripLines draws the page strip of d in width w, at most maxLines lines
 // of cells, then the legend, the counts and the frames.
+// The strip of a mapping of millions of pages takes a while to bucket and
+// count, and the detail pane is laid out at every message: the lines are
+// kept with the data they were drawn from, for the width and style they
+// were drawn for.
 func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
+	if c := &d.strip; c.lines != nil && c.w == w && c.maxLines == maxLines && c.st == st {
+		return c.lines
+	}
+	lines := drawStrip(st, d, w, maxLines)
+	d.strip = stripCache{w: w, maxLines: maxLines, st: st, lines: lines}
+	return lines
+}
+
+// stripCache is stripLines' last result.
+type stripCache struct {
+	w, maxLines int
+	st          *Styles
+	lines       []string
+}
+
+// drawStrip draws what stripLines returns.
+func drawStrip(st *Styles, d *pagesData, w, maxLines int) []string {
 	if w < 8 {
 		return nil
 	}
@@ -254,6 +272,9 @@ func stripLines(st *Styles, d *pagesData, w, maxLines int) []string {
 	return out
 }
 
+// isRoot: the kernel shows frame numbers only to CAP_SYS_ADMIN.
+var isRoot = os.Geteuid() == 0
+
 // frames lists the frame numbers of the first present pages, or says that
 // they need root (the kernel shows them only to CAP_SYS_ADMIN).
 func frames(pages []procmaps.Page) string {
@@ -270,7 +291,7 @@ func frames(pages []procmaps.Page) string {
 	switch {
 	case len(fs) > 0:
 		return "frames: " + strings.Join(fs, " ")
-	case os.Geteuid() != 0:
+	case !isRoot:
 		return "frame numbers need root"
 	}
 	return "no page present: no frame"

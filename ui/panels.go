@@ -18,6 +18,8 @@ const shmDir = "/dev/shm"
 type panels struct {
 	shm, fds bool // shown
 	reading  bool // a read is in flight
+	again    bool // asked for while one was: read again when it lands
+	seq      int  // number of the latest read; older results are dropped
 
 	shmData []procmaps.ShmObject
 	shmErr  error
@@ -28,6 +30,7 @@ type panels struct {
 
 // panelsMsg carries a fresh read of the panels.
 type panelsMsg struct {
+	seq    int
 	shm    []procmaps.ShmObject
 	shmErr error
 	fds    []procmaps.FD
@@ -41,10 +44,16 @@ const panelMax = 6
 // requestPanels reads what the shown panels show: /dev/shm with every
 // watched process, and the open descriptors of the process on screen.
 func (m *Model) requestPanels() tea.Cmd {
-	if !m.panels.shm && !m.panels.fds || m.panels.reading {
+	if !m.panels.shm && !m.panels.fds {
 		return nil
 	}
-	m.panels.reading = true
+	if m.panels.reading {
+		m.panels.again = true
+		return nil
+	}
+	m.panels.reading, m.panels.again = true, false
+	m.panels.seq++
+	seq := m.panels.seq
 	root, shm, fds, pid := m.opts.Root, m.panels.shm, m.panels.fds, m.p().pid
 	// Who maps what comes from the tabs' own snapshots, not a second read
 	// of every process's maps.
@@ -55,7 +64,7 @@ func (m *Model) requestPanels() tea.Cmd {
 		}
 	}
 	return func() tea.Msg {
-		msg := panelsMsg{pid: pid}
+		msg := panelsMsg{seq: seq, pid: pid}
 		if shm {
 			msg.shm, msg.shmErr = procmaps.ShmObjects(shmDir, byPid)
 		}
@@ -66,10 +75,19 @@ func (m *Model) requestPanels() tea.Cmd {
 	}
 }
 
-func (m *Model) onPanels(msg panelsMsg) {
+// onPanels stores a read, and reads again if that was asked for meanwhile
+// (a toggle, a refresh after an action).
+func (m *Model) onPanels(msg panelsMsg) tea.Cmd {
+	if msg.seq != m.panels.seq {
+		return nil
+	}
 	m.panels.reading = false
 	m.panels.shmData, m.panels.shmErr = msg.shm, msg.shmErr
 	m.panels.fdData, m.panels.fdErr, m.panels.fdPid = msg.fds, msg.fdErr, msg.pid
+	if m.panels.again {
+		return m.requestPanels()
+	}
+	return nil
 }
 
 // panelsHeight is how many lines the shown panels want.

@@ -70,11 +70,8 @@ func (m *Model) procIndex(id int) int {
 	return -1
 }
 
-// procIndexByPID finds a tab by process ID; 0 finds the first tab.
+// procIndexByPID finds a tab by process ID; -1 when none shows it.
 func (m *Model) procIndexByPID(pid int) int {
-	if pid == 0 {
-		return 0
-	}
 	for i := range m.procs {
 		if m.procs[i].pid == pid {
 			return i
@@ -105,7 +102,7 @@ func (m *Model) switchTo(i int) tea.Cmd {
 		m.table.empty = "no mappings: the process is gone"
 	}
 	m.rebuildRows()
-	m.detail.smaps = nil
+	m.detail.smaps, m.detail.pages = nil, nil // another process's, at the same addresses
 	var read tea.Cmd
 	if !m.p().reading { // a read in flight will do
 		read = m.refresh(i)

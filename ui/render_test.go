@@ -142,7 +142,7 @@ func TestNoColor(t *testing.T) {
 	d := press(t, selectLabel(t, m, "[heap]"), "enter")
 	d, _ = send(t, d, smapsMsg{seq: d.detail.seq, start: 0x01a2b000, smaps: heapSmaps(t)})
 	views["detail"] = d
-	views["exited"], _ = send(t, press(t, m, "m"), ExitedMsg{Status: "exited (status 1)"})
+	views["exited"], _ = send(t, press(t, m, "m"), exitedMsg{id: 0, status: "exited (status 1)"})
 	for name, v := range views {
 		out := v.View()
 		if out.BackgroundColor != nil || out.ForegroundColor != nil {

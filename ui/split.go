@@ -42,6 +42,7 @@ func (r splitRow) start() uint64 {
 type splitPages struct {
 	start       uint64
 	left, right []procmaps.Page
+	shared      []bool // per page: shared by both (sharedPages)
 	err         error
 }
 
@@ -207,8 +208,9 @@ func (m Model) onSplitPages(msg splitPagesMsg) Model {
 		return m
 	}
 	sp := msg.pages
+	sp.shared = sharedPages(sp.left, sp.right)
 	m.split.pages = &sp
-	sh := sharedPages(sp.left, sp.right)
+	sh := sp.shared
 	now := map[int]bool{}
 	for i, s := range sh {
 		if s {
@@ -258,21 +260,35 @@ func (m *Model) splitKey(msg tea.KeyPressMsg) (tea.Cmd, string, bool) {
 		return nil, "", false
 	}
 	s.sel = min(max(0, s.sel), max(0, len(s.rows)-1))
+	s.top = s.scrolled(vis) // kept in the model: View works on a copy
 	if s.sel == before {
 		return nil, "move", true
 	}
 	return m.requestSplitPages(), "move", true
 }
 
+// scrolled is the first row to show in h rows: top, moved as little as
+// keeps the selection in view.
+func (s *splitView) scrolled(h int) int {
+	top := s.top
+	if s.sel < top {
+		top = s.sel
+	}
+	if s.sel >= top+h {
+		top = s.sel - h + 1
+	}
+	return max(0, top)
+}
+
 // splitTableHeight is how many rows the split table shows.
 func (m *Model) splitTableHeight() int {
-	s := m.screen()
+	s := m.scr
 	return max(1, s.body.h-1-m.splitStripHeight())
 }
 
 // splitStripHeight is the height of the page strips under the split table.
 func (m *Model) splitStripHeight() int {
-	if m.screen().body.h < 16 {
+	if m.scr.body.h < 16 {
 		return 0
 	}
 	return 6
@@ -289,12 +305,7 @@ func (m *Model) splitViewLines(w, h int) string {
 	s := &m.split
 	stripH := m.splitStripHeight()
 	tableH := max(1, h-1-stripH)
-	if s.sel < s.top {
-		s.top = s.sel
-	}
-	if s.sel >= s.top+tableH {
-		s.top = s.sel - tableH + 1
-	}
+	top := s.scrolled(tableH)
 	colW := (w - 3) / 2
 	head := func(p *proc) string {
 		return fmt.Sprintf("pid %d %s", p.pid, p.role)
@@ -322,7 +333,7 @@ func (m *Model) splitViewLines(w, h int) string {
 		}
 		return style.Render(fitWidth(mark+text, colW))
 	}
-	for i := s.top; i < min(len(s.rows), s.top+tableH); i++ {
+	for i := top; i < min(len(s.rows), top+tableH); i++ {
 		row := s.rows[i]
 		sel := i == s.sel
 		out = append(out, " "+cell(row.l, row.r, sel)+" "+st.PaneBorder.Render("│")+cell(row.r, row.l, sel))
@@ -348,7 +359,7 @@ func (m *Model) splitStrips(w, h int) []string {
 	} else if sp.err != nil {
 		out = append(out, fitWidth(st.StatusError.Render(" pagemap: "+printable(sp.err.Error())), w))
 	} else {
-		shared := sharedPages(sp.left, sp.right)
+		shared := sp.shared
 		label := fmt.Sprintf(" %-8s ", strconv.Itoa(l.pid))
 		width := max(1, w-len(label))
 		out = append(out, fitWidth(label+m.pairStrip(sp.left, shared, width), w))

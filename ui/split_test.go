@@ -50,7 +50,7 @@ func TestSplitGolden(t *testing.T) {
 	before := splitPages{start: 0x7f3a1c900000,
 		left:  []procmaps.Page{sharedPg, sharedPg | 1},
 		right: []procmaps.Page{sharedPg, sharedPg | 1}}
-	m = m.onSplitPages(splitPagesMsg{seq: m.split.seq, pages: before})
+	m, _ = send(t, m, splitPagesMsg{seq: m.split.seq, pages: before})
 	v := plain(m)
 	if !strings.Contains(v, "pid 4242 subject") || !strings.Contains(v, "pid 4243 child") || !strings.Contains(v, "2 of 2 pages shared") {
 		t.Errorf("before:\n%s", v)
@@ -60,7 +60,7 @@ func TestSplitGolden(t *testing.T) {
 	after := before
 	after.right = []procmaps.Page{sharedPg, procmaps.Page(1<<63 | 1<<56 | 0x999)}
 	after.left = []procmaps.Page{sharedPg, procmaps.Page(1<<63 | 1<<56 | 0x101)}
-	m = m.onSplitPages(splitPagesMsg{seq: m.split.seq, pages: after})
+	m, _ = send(t, m, splitPagesMsg{seq: m.split.seq, pages: after})
 	v = plain(m)
 	if !strings.Contains(v, "1 of 2 pages shared") || !strings.Contains(m.narr.text, "Page 1 of this mapping is no longer shared") {
 		t.Errorf("after: narration %q\n%s", m.narr.text, v)
@@ -141,4 +141,27 @@ func TestSplitCopyOnWrite(t *testing.T) {
 func goldenText(t *testing.T, name, text string) {
 	t.Helper()
 	t.Run(name, func(t *testing.T) { golden.RequireEqual(t, text) })
+}
+
+// TestSplitScrollKeepsWindow: after scrolling down, moving up moves the
+// cursor within the window instead of dragging the window along.
+func TestSplitScrollKeepsWindow(t *testing.T) {
+	m, _ := fixtureModel(t, 120, 24, Options{Mode: ModeLab})
+	j := m.addProc(4243, "child", 4242, nil)
+	m, _ = send(t, m, snapshotMsg{id: m.procs[j].id, snap: parseMaps(t, fixtureMaps, 1), changed: true, totals: fixtureTotals})
+	m = press(t, m, "v")
+	for range len(m.split.rows) {
+		m = press(t, m, "j")
+	}
+	top := m.split.top
+	if top == 0 {
+		t.Fatalf("the window did not scroll (%d rows)", len(m.split.rows))
+	}
+	m = press(t, m, "k")
+	if m.split.top != top || m.split.sel != len(m.split.rows)-2 {
+		t.Errorf("after k: top %d (was %d), sel %d", m.split.top, top, m.split.sel)
+	}
+	if !strings.Contains(plain(m), "▶") {
+		t.Error("the selected row is not on screen")
+	}
 }

@@ -14,7 +14,7 @@ func (m *Model) render() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	s := m.screen()
+	s := m.scr
 	parts := make([]string, 0, 4)
 	if s.header.h > 0 {
 		parts = append(parts, m.headerView(s.header.w, s.header.h))

@@ -26,6 +26,9 @@ type SyntaxError struct {
 	Pos  Pos
 	Msg  string
 	Line string // the source line
+	// Incomplete is set when the text only ended too soon (a statement
+	// without its ';', a '{' never closed): more lines may complete it.
+	Incomplete bool
 }
 
 // Error names the place, says what is wrong, and shows the line with a

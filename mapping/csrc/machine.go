@@ -93,6 +93,9 @@ func New(first Process, events func(Event), opts Options) *Machine {
 	return m
 }
 
+// Check reports the syntax error of src, if any, without a process.
+func Check(src string) error { return New(nil, nil, Options{}).Load(src) }
+
 // Load parses src and appends it to the program. A syntax error (a
 // *SyntaxError naming line and column) loads nothing.
 func (m *Machine) Load(src string) error {

@@ -148,3 +148,17 @@ func TestSyntaxErrors(t *testing.T) {
 }
 
 var _ = os.Getpid
+
+// TestIncomplete: text that only ends too soon is marked so (the console
+// waits for more lines); a real mistake is not.
+func TestIncomplete(t *testing.T) {
+	for src, want := range map[string]bool{
+		"{ int x = 1;": true, "int x = 4": true, "if (1) {": true, "int x =": true,
+		"while (1) { }": false, "int x = 1 1;": false, "frobnicate(1);": false,
+	} {
+		var se *SyntaxError
+		if err := New(nil, nil, Options{}).Load(src); !errors.As(err, &se) || se.Incomplete != want {
+			t.Errorf("%q: %v, Incomplete want %v", src, err, want)
+		}
+	}
+}

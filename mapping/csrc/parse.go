@@ -37,7 +37,9 @@ func (p *parser) fail(pos Pos, format string, args ...any) {
 	if pos.Line >= 1 && pos.Line <= len(p.lines) {
 		line = p.lines[pos.Line-1]
 	}
-	panic(syntaxPanic{&SyntaxError{Pos: pos, Msg: fmt.Sprintf(format, args...), Line: line}})
+	// At the end of the text, the program is unfinished rather than wrong.
+	incomplete := p.peek().t == token.EOF
+	panic(syntaxPanic{&SyntaxError{Pos: pos, Msg: fmt.Sprintf(format, args...), Line: line, Incomplete: incomplete}})
 }
 
 func (p *parser) program() (list []stmt, err error) {
