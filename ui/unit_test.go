@@ -208,3 +208,35 @@ func TestParseAddrSum(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeWithExitedTab: resuming the refresh while the tab on screen has
+// exited still schedules a tick, so the other tabs go on refreshing.
+func TestResumeWithExitedTab(t *testing.T) {
+	m, _ := fixtureModel(t, 120, 40, Options{Mode: ModeLab})
+	j := m.addProc(4243, "child", 4242, nil)
+	m, _ = send(t, m, snapshotMsg{id: m.procs[j].id, snap: parseMaps(t, fixtureMaps, 1), changed: true})
+	m, _ = send(t, m, exitedMsg{id: 0, status: "killed by SIGKILL"})
+	m = press(t, m, "space")
+	gen := m.gen
+	m, cmd := send(t, m, keyMsg("space"))
+	if cmd == nil || m.gen == gen {
+		t.Fatal("resuming scheduled nothing")
+	}
+	// The tick of the new chain reads the live child.
+	m, cmd = send(t, m, tickMsg{gen: m.gen})
+	if cmd == nil || !m.procs[j].reading {
+		t.Error("the tick after resuming did not read the live tab")
+	}
+}
+
+// TestLessonMenuWhileBusy: choosing a lesson while a call runs is refused
+// (its subjects would be closed under the running step).
+func TestLessonMenuWhileBusy(t *testing.T) {
+	m, _ := fixtureModel(t, 120, 40, Options{Mode: ModeLab, Spawn: func() (*mapping.Tracee, error) { return nil, nil }})
+	m = press(t, m, "L")
+	m.busy = true
+	m, cmd := send(t, m, keyMsg("enter"))
+	if cmd != nil || m.lesson.runner != nil || !m.lesson.menu || !m.statusBad {
+		t.Errorf("a lesson was started while busy (runner %v, status %q)", m.lesson.runner, m.status)
+	}
+}
